@@ -210,6 +210,131 @@ def test_sparse_gradient_equals_dense_semantics(kw, kind):
         assert np.all(sa[0][[3, 4]] != 0)
 
 
+def _sparse_and_dense_twins(kw, dtype, mp):
+    """Two optimizers on one start: ``a`` steps with row-sparse gradients,
+    ``b`` with the same gradients densified (MXNet's semantics)."""
+    rng = np.random.default_rng(11)
+    w0 = rng.standard_normal((40, 5)).astype(dtype)
+    a, b = mx.optimizer.Ftrl(multi_precision=mp, **kw), mx.optimizer.Ftrl(multi_precision=mp, **kw)
+    wa, wb = w0.copy(), w0.copy()
+    sa = a.create_state_multi_precision(0, wa)
+    sb = b.create_state_multi_precision(0, wb)
+    return rng, (a, wa, sa), (b, wb, sb)
+
+
+def _flat_states(state):
+    out = []
+    for s in (state if isinstance(state, (tuple, list)) else [state]):
+        out.extend(_flat_states(s) if isinstance(s, (tuple, list)) else [s])
+    return out
+
+
+@pytest.mark.parametrize("kw", [dict(lamda1=0.05, wd=0.01),
+                                dict(lamda1=0.05, learning_rate_power=-0.4, beta=0.5),
+                                dict(lamda1=0.05, l2_shrinkage_regularization_strength=0.2)],
+                         ids=["mxnet", "tf", "tf-shrinkage"])
+@pytest.mark.filterwarnings("ignore:Accumulating with float16")
+@pytest.mark.parametrize("dtype,mp", [(np.float32, False), (np.float64, False),
+                                      (np.float16, True), (np.float16, False)])
+def test_sparse_steps_equal_dense_steps_through_rate_and_weight_changes(kw, dtype, mp):
+    # the sparse path skips settled rows; every row must still equal the
+    # dense (MXNet) computation, across rate changes and outside writes
+    rng, (a, wa, sa), (b, wb, sb) = _sparse_and_dense_twins(kw, dtype, mp)
+    for step in range(12):
+        rows = np.sort(rng.choice(40, size=int(rng.integers(0, 6)), replace=False))
+        dense = np.zeros_like(wa)
+        dense[rows] = rng.standard_normal((len(rows), 5)).astype(dtype)
+        if step == 4:
+            a.set_learning_rate(0.05)
+            b.set_learning_rate(0.05)
+        if step == 7:
+            a.rescale_grad = b.rescale_grad = 0.5
+        if step == 9:  # a write from outside, announced
+            wa[3] = wb[3] = 7.0
+            a.mark_dirty(0)
+        a.update_multi_precision(0, wa, RowSparse(dense[rows], rows, wa.shape), sa)
+        b.update_multi_precision(0, wb, dense, sb)
+        np.testing.assert_array_equal(wa, wb)
+        for x, y in zip(_flat_states(sa), _flat_states(sb)):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_settled_rows_are_not_touched_and_full_pass_comes_back():
+    rng = np.random.default_rng(12)
+    opt = mx.optimizer.Ftrl(lamda1=0.0)
+    w = rng.standard_normal((50, 4)).astype(np.float32)
+    state = opt.create_state(0, w)
+
+    def step(rows):
+        g = rng.standard_normal((len(rows), 4)).astype(np.float32)
+        opt.update(0, w, RowSparse(g, rows, w.shape), state)
+
+    step([1, 2])          # first step: every row recomputed (row 10 -> 0, never seen)
+    assert np.all(w[10] == 0)
+    w[10] = 3.0           # an unannounced outside write to an absent row ...
+    step([1, 5])
+    assert np.all(w[10] == 3.0)  # ... stays: the step touched only rows 1 and 5
+    opt.mark_dirty()
+    step([1, 5])
+    assert np.all(w[10] == 0)    # announced: the full pass recomputes it
+    w[10] = 3.0
+    opt.set_learning_rate(0.05)  # a new rate: full pass
+    step([2])
+    assert np.all(w[10] == 0)
+    w[10] = 3.0
+    opt.update(0, w, np.zeros_like(w), state)  # a dense step recomputes every row ...
+    w[10] = 3.0
+    step([2])                                  # ... and the next sparse step too
+    assert np.all(w[10] == 0)
+    w[10] = 3.0
+    fresh = (state[0].copy(), state[1].copy())  # new state arrays: full pass
+    step_state = fresh
+    opt.update(0, w, RowSparse(np.ones((1, 4), np.float32), [2], w.shape), step_state)
+    assert np.all(w[10] == 0)
+
+
+def test_gluon_set_data_and_updater_set_states_bring_back_the_full_pass():
+    from mxopt import gluon
+    rng = np.random.default_rng(13)
+    p = gluon.Parameter("emb", shape=(30, 4), grad_stype="row_sparse")
+    p.initialize(init=mx.init.Normal(1.0))
+    trainer = gluon.Trainer([p], "ftrl", {"lamda1": 0.0})
+
+    def step(rows):
+        g = np.zeros((30, 4), np.float32)
+        g[rows] = rng.standard_normal((len(rows), 4))
+        p._grad[0][:] = mx.nd.array(g).tostype("row_sparse")
+        p._data[0]._fresh_grad = True
+        trainer.step(1)
+
+    step([0, 1])
+    assert np.all(p.data().asnumpy()[20] == 0)
+    p.set_data(np.full((30, 4), 2.0, np.float32))
+    step([0])
+    assert np.all(p.data().asnumpy()[20] == 0)
+    updater = trainer._updaters[0]
+    p.data()[20] = 2.0
+    updater.set_states(updater.get_states())
+    step([0])
+    assert np.all(p.data().asnumpy()[20] == 0)
+
+
+def test_ftrl_pickles_and_saves_after_sparse_steps():
+    import pickle
+    opt = mx.optimizer.Ftrl()
+    w = np.ones((6, 2), np.float32)
+    state = opt.create_state(0, w)
+    opt.update(0, w, RowSparse(np.ones((1, 2), np.float32), [1], w.shape), state)
+    clone = pickle.loads(pickle.dumps(opt))
+    assert clone._settled == {} and clone.lamda1 == opt.lamda1
+    updater = mx.optimizer.get_updater(opt)
+    updater(0, mx.nd.array(np.ones((6, 2), np.float32)).tostype("row_sparse"), w)
+    blob = updater.get_states(dump_optimizer=True)
+    again = mx.optimizer.get_updater(mx.optimizer.Ftrl())
+    again.set_states(blob)
+    assert isinstance(again.optimizer, mx.optimizer.Ftrl) and again.optimizer._settled == {}
+
+
 def test_float16_multi_precision_and_float32_both_dialects():
     rng = np.random.default_rng(5)
     for kw in (dict(), TF_CASES[5]):

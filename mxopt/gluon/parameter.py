@@ -38,6 +38,7 @@ from mxopt import autograd, initializer
 from mxopt.base import MXNetError
 from mxopt.context import Context, cpu, current_context
 from mxopt.gluon.utils import _brief_print_list, _indent, shape_is_known
+from mxopt.optimizer import _dispatch
 
 __all__ = ["DeferredInitializationError", "Parameter", "Constant", "ParameterDict",
            "tensor_types"]
@@ -594,6 +595,7 @@ class Parameter(object):
         values = _dense_values(data)
         for arr in self._check_and_get(self._data, list):
             np.ndarray.view(arr, np.ndarray)[...] = values
+        _dispatch.weights_written()
 
     def zero_grad(self):
         """Set the gradient buffers to 0 (nothing happens without them)."""

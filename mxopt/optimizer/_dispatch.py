@@ -13,13 +13,27 @@ from mxopt import _kernels
 from mxopt.base import DTypeError, MXNetError, ShapeError
 
 __all__ = ["GradRows", "momentum_state", "momentum_plan", "check_weight", "prepare_grad", "check_state_array",
-           "precision_mode", "run_dense", "run_rows", "kernel_function"]
+           "precision_mode", "run_dense", "run_rows", "kernel_function", "weights_written",
+           "write_epoch"]
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _F16 = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
 _INT64 = np.dtype(np.int64)
 _kernel_cache = {}
+_write_epoch = [0]
+
+
+def weights_written():
+    """Note that weights were overwritten outside the optimizers (Gluon's
+    ``set_data``, initialisation and loading call this): optimizers that
+    skip provably unchanged rows (Ftrl) then recompute every row once."""
+    _write_epoch[0] += 1
+
+
+def write_epoch():
+    """How many times :func:`weights_written` was called."""
+    return _write_epoch[0]
 
 
 def kernel_function(name):

@@ -52,9 +52,9 @@ def plan_tensors(opt, weights, grads, states, multi_precision):
             for w, g, s in zip(weights, grads, states)]
 
 
-def apply_plans(opt, plans, scalars):
-    """Run the kernels through the base class (``opt._run_kernels``):
-    ``scalars[i]`` is plan i's tuple (lr, wd, rescale, clip, rule
-    hyperparameters...)."""
+def apply_plans(opt, indices, plans, scalars):
+    """Run the kernels of ``indices`` through the base class
+    (``opt._run_kernels``): ``scalars[i]`` is plan i's tuple (lr, wd,
+    rescale, clip, rule hyperparameters...)."""
     opt._run_kernels([(p.kernel, p.mode, p.weight, p.grad, p.arrays, p.master) for p in plans],
-                     scalars)
+                     scalars, indices)

@@ -1,7 +1,11 @@
 """FTRL-Proximal (MXNet 1.9.1's ``Ftrl``, with TensorFlow/Keras's options)."""
+import math
+import weakref
+
 import numpy as np
 
 from mxopt.base import check_number
+from mxopt.optimizer import _dispatch
 from mxopt.optimizer.optimizer import Optimizer, _default_aggregate_num, register
 
 __all__ = ["Ftrl"]
@@ -81,6 +85,19 @@ class Ftrl(Optimizer):
     shrinkage ``z`` moves by :math:`2 s w`) and its weight is recomputed from
     them in closed form, so a row never seen (``z = 0``) gets weight 0.
     The gradient itself is never densified.
+
+    After such a full pass every absent row is a fixed point of the update:
+    with a zero gradient ``z`` and ``n`` stay as they are and the closed form
+    gives back the same weight, bit for bit.  So as long as the scalars
+    (learning rate, ``wd``, ``rescale_grad``, clipping, ``lamda1``, ``beta``)
+    stay the same and nothing else writes to the weight or the states,
+    the next sparse steps touch only the rows present -- same numbers as
+    MXNet's full pass at a cost proportional to those rows.  A change of a
+    scalar (a scheduler step, say), new state arrays (``Updater.set_states``),
+    a dense step, a Keras option, TensorFlow's shrinkage (which moves ``z``
+    on every row) or Gluon's ``set_data``/``initialize``/``load_parameters``
+    bring back one full pass.  If you write to a weight or a state yourself
+    between steps, call :meth:`mark_dirty`.
 
     Parameters
     ----------
@@ -165,6 +182,7 @@ class Ftrl(Optimizer):
         self.l2_regularization_strength = l2_regularization_strength
         self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
         self.aggregate_num = _default_aggregate_num()
+        self._settled = {}
 
     @property
     def l1_regularization_strength(self):
@@ -193,3 +211,45 @@ class Ftrl(Optimizer):
                     2.0 * self.l2_regularization_strength,
                     2.0 * self.l2_shrinkage_regularization_strength)
         return (self.lamda1, self.beta)
+
+    # -- sparse steps: skip the rows that provably stay ---------------------------
+    _watch_dense = True
+
+    def mark_dirty(self, index=None):
+        """Forget that the rows of ``index`` (every index when None) are
+        fixed points: the next sparse step recomputes every row, as MXNet
+        does.  Call it after writing to a weight or its ``(z, n)`` outside
+        the optimizer."""
+        if index is None:
+            self._settled.clear()
+        else:
+            self._settled.pop(index, None)
+
+    def _dense_stepped(self, index):
+        self._settled.pop(index, None)
+
+    def _sparse_lazy(self, index, kernel, mode, weight, arrays, master, row):
+        settled = self._settled
+        if (self._keras_active() or (kernel == "ftrl_v2" and row[8] != 0.0)
+                or not all([math.isfinite(x) for x in row])):
+            settled.pop(index, None)
+            return False
+        key = (kernel, mode, row, _dispatch.write_epoch(),
+               weight.__array_interface__["data"][0], weight.shape)
+        held = [weight] + list(arrays) + ([master] if master is not None else [])
+        prev = settled.get(index)
+        if (prev is not None and prev[0] == key and len(prev[1]) == len(held)
+                and all([ref() is arr for ref, arr in zip(prev[1], held)])):
+            return True
+        # this step runs the full pass; afterwards every row is settled
+        settled[index] = (key, [weakref.ref(arr) for arr in held])
+        return False
+
+    def __getstate__(self):
+        state = super(Ftrl, self).__getstate__()
+        state.pop("_settled", None)
+        return state
+
+    def __setstate__(self, state):
+        super(Ftrl, self).__setstate__(state)
+        self._settled = {}

@@ -221,4 +221,4 @@ class LARS(Optimizer):
                     plan.kernel = "sgd_plain"
             scalars.append(sc)
         # MXNet's multi-precision operators densify row-sparse gradients
-        _sgdfamily.apply_plans(self, plans, scalars)
+        _sgdfamily.apply_plans(self, indices, plans, scalars)

@@ -236,7 +236,7 @@ class LBSGD(Optimizer):
         plans = _sgdfamily.plan_tensors(self, weights, grads, states, multi_precision)
         clip = self._clip_bound()
         rescale = float(self.rescale_grad)
-        run, run_scalars, lars_pending, copies = [], [], [], []
+        run, run_scalars, run_indices, lars_pending, copies = [], [], [], [], []
         for index, plan in zip(indices, plans):
             # MXNet looks the rate up before counting this update
             lr = self._get_lrs([index])[0]
@@ -249,6 +249,7 @@ class LBSGD(Optimizer):
                 run.append(_sgdfamily.Plan("sgd_plain", plan.mode, plan.weight, plan.grad, [],
                                            plan.master))
                 run_scalars.append((0.0, float(wd), 1.0, -1.0))
+                run_indices.append(index)
                 continue
             if self.batch_scale != 1:
                 plan.grad = self._window_grad(index)
@@ -266,9 +267,10 @@ class LBSGD(Optimizer):
                 sc += (float(self.momentum),)
             run.append(plan)
             run_scalars.append(sc)
+            run_indices.append(index)
         if lars_pending:
             self._apply_lars_mults(run, run_scalars, lars_pending)
-        _sgdfamily.apply_plans(self, run, run_scalars)
+        _sgdfamily.apply_plans(self, run_indices, run, run_scalars)
         for weight16, master, grad in copies:
             if isinstance(grad, GradRows):
                 w2 = weight16.reshape(weight16.shape[0], -1)

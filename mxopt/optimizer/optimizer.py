@@ -544,6 +544,19 @@ class Optimizer(object):
         """True when row-sparse gradients update only the rows present."""
         return False
 
+    def _sparse_lazy(self, index, kernel, mode, weight, arrays, master, row):
+        """Whether this sparse step of ``index`` may touch only the rows
+        present (called right before the kernel runs): :meth:`_lazy_rows`,
+        except in multi-precision mode where ``_lazy_multi_precision`` is
+        False (MXNet's exception for SGD and LARS)."""
+        return self._lazy_rows() and (mode != "mp" or self._lazy_multi_precision)
+
+    #: True when :meth:`_dense_stepped` wants to hear of every dense step
+    _watch_dense = False
+
+    def _dense_stepped(self, index):
+        """Called before the dense update of ``index`` when ``_watch_dense``."""
+
     def _scalars(self, index, kernel, lr, wd, rescale, clip):
         """The scalar row of one index, ``(lr, wd, rescale, clip, extras...)``,
         or None to skip this index's update (it is still counted).  Called
@@ -589,10 +602,11 @@ class Optimizer(object):
                 return
             scalars = tuple([float(x) for x in scalars])
             if isinstance(grad, GradRows):
-                _dispatch.run_rows(kernel, mode, self._lazy_rows() and (
-                    mode != "mp" or self._lazy_multi_precision),
-                    weight, grad, arrays, master, scalars)
+                lazy = self._sparse_lazy(indices, kernel, mode, weight, arrays, master, scalars)
+                _dispatch.run_rows(kernel, mode, lazy, weight, grad, arrays, master, scalars)
             else:
+                if self._watch_dense:
+                    self._dense_stepped(indices)
                 _dispatch.run_dense(kernel, mode, [weight], [grad], [arrays], [master], [scalars])
             return
         else:
@@ -612,23 +626,27 @@ class Optimizer(object):
         clip = self._clip_bound()
         # 3. kernels
         self._run_kernels(plans, [self._scalars(index, plan[0], lr, wd, rescale, clip)
-                                  for index, lr, wd, plan in zip(indices, lrs, wds, plans)])
+                                  for index, lr, wd, plan in zip(indices, lrs, wds, plans)],
+                          indices)
 
-    def _run_kernels(self, plans, scalars):
+    def _run_kernels(self, plans, scalars, indices):
         """Run validated plans (from :meth:`_plan`) with their scalar rows
-        (``None`` skips a tensor): dense tensors grouped per (kernel,
-        precision) into one multi-tensor call each, sparse gradients one by
-        one, lazily where :meth:`_lazy_rows` says so."""
-        lazy = self._lazy_rows()
+        (``None`` skips a tensor) for ``indices``: dense tensors grouped per
+        (kernel, precision) into one multi-tensor call each, sparse gradients
+        one by one, lazily where :meth:`_sparse_lazy` says so."""
         groups = {}
-        for (kernel, mode, weight, grad, arrays, master), row in zip(plans, scalars):
+        watch = self._watch_dense
+        for index, (kernel, mode, weight, grad, arrays, master), row in zip(indices, plans,
+                                                                            scalars):
             if row is None:
                 continue
             row = tuple([float(x) for x in row])
             if isinstance(grad, GradRows):
-                _dispatch.run_rows(kernel, mode, lazy and (mode != "mp" or self._lazy_multi_precision),
-                                   weight, grad, arrays, master, row)
+                lazy = self._sparse_lazy(index, kernel, mode, weight, arrays, master, row)
+                _dispatch.run_rows(kernel, mode, lazy, weight, grad, arrays, master, row)
                 continue
+            if watch:
+                self._dense_stepped(index)
             group = groups.get((kernel, mode))
             if group is None:
                 group = groups[(kernel, mode)] = ([], [], [], [], [])

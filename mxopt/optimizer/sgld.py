@@ -137,7 +137,7 @@ class SGLD(Optimizer):
         clip = self._clip_bound()
         rescale = float(self.rescale_grad)
         scalars = [(float(lr), float(wd), rescale, clip) for lr, wd in zip(lrs, wds)]
-        _sgdfamily.apply_plans(self, plans, scalars)
+        _sgdfamily.apply_plans(self, indices, plans, scalars)
 
     def __getstate__(self):
         state = super(SGLD, self).__getstate__()
