@@ -170,6 +170,50 @@ def groupadagrad_update(cnp.ndarray weight, cnp.ndarray grad, indices,
 # Test: w += rescale * g, then the float32 state copies the weight
 # ---------------------------------------------------------------------------
 
+cdef void _test_dense(floating* w, const floating* g, float* s, Py_ssize_t n,
+                      floating rescale) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef floating v
+    for i in range(n):
+        v = w[i] + g[i] * rescale
+        w[i] = v
+        s[i] = <float>v
+
+
+cdef void _test_dense_mp(half_bits* w, const half_bits* g, float* master, float* s,
+                         Py_ssize_t n, float rescale) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef float v
+    for i in range(n):
+        v = master[i] + mx_half_to_float(g[i]) * rescale
+        master[i] = v
+        s[i] = v
+        w[i] = mx_float_to_half(v)
+
+
+cdef void _test_dense_h16(half_bits* w, const half_bits* g, float* s, Py_ssize_t n,
+                          float rescale) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef hfloat wl
+    cdef hfloat hr = hfloat(rescale)
+    for i in range(n):
+        wl = mx_hfloat_from_bits(w[i]) + mx_hfloat_from_bits(g[i]) * hr
+        w[i] = mx_hfloat_to_bits(wl)
+        s[i] = <float>wl
+
+
+cdef void _copy_state(const floating* w, float* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        s[i] = <float>w[i]
+
+
+cdef void _copy_state_h16(const half_bits* w, float* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        s[i] = mx_half_to_float(w[i])
+
+
 cdef void _test_rows_f32(float* w, const float* g, const int64_t* idx, Py_ssize_t nnz,
                          Py_ssize_t rowlen, float rescale) noexcept nogil:
     cdef Py_ssize_t j, k, r
@@ -236,22 +280,48 @@ def testopt_update(cnp.ndarray weight, cnp.ndarray grad, indices, cnp.ndarray st
     cdef int kind = weight.dtype.num
     if master is not None:
         mp = <float*>cnp.PyArray_DATA(<cnp.ndarray>master)
+    cdef int nt = threads_for(size)
+    cdef Py_ssize_t chunk = chunk_of(size, nt), c, off, cnt
+    if idx == NULL and indices is None:
+        # dense: one fused pass, w += rescale * g and s = w
+        for c in prange(nt, nogil=True, schedule='static', num_threads=nt):
+            off = c * chunk
+            cnt = min(chunk, size - off)
+            if cnt > 0:
+                if kind == cnp.NPY_FLOAT32:
+                    _test_dense((<float*>wp) + off, (<const float*>gp) + off, sp + off, cnt,
+                                <float>rescale)
+                elif kind == cnp.NPY_FLOAT64:
+                    _test_dense((<double*>wp) + off, (<const double*>gp) + off, sp + off, cnt,
+                                rescale)
+                elif mp != NULL:
+                    _test_dense_mp((<half_bits*>wp) + off, (<const half_bits*>gp) + off,
+                                   mp + off, sp + off, cnt, <float>rescale)
+                else:
+                    _test_dense_h16((<half_bits*>wp) + off, (<const half_bits*>gp) + off,
+                                    sp + off, cnt, <float>rescale)
+        return
     with nogil:
         if kind == cnp.NPY_FLOAT32:
             _test_rows_f32(<float*>wp, <const float*>gp, idx, nnz, rowlen, <float>rescale)
-            for i in range(size):
-                sp[i] = (<float*>wp)[i]
         elif kind == cnp.NPY_FLOAT64:
             _test_rows_f64(<double*>wp, <const double*>gp, idx, nnz, rowlen, rescale)
-            for i in range(size):
-                sp[i] = <float>(<double*>wp)[i]
         elif mp != NULL:
             _test_rows_mp(<half_bits*>wp, <const half_bits*>gp, mp, idx, nnz, rowlen,
                           <float>rescale)
-            for i in range(size):
-                sp[i] = mp[i]
         else:
             _test_rows_h16(<half_bits*>wp, <const half_bits*>gp, idx, nnz, rowlen,
                            hfloat(<float>rescale))
-            for i in range(size):
-                sp[i] = mx_half_to_float((<half_bits*>wp)[i])
+    # the state copies every row
+    for c in prange(nt, nogil=True, schedule='static', num_threads=nt):
+        off = c * chunk
+        cnt = min(chunk, size - off)
+        if cnt > 0:
+            if kind == cnp.NPY_FLOAT32:
+                _copy_state((<float*>wp) + off, sp + off, cnt)
+            elif kind == cnp.NPY_FLOAT64:
+                _copy_state((<double*>wp) + off, sp + off, cnt)
+            elif mp != NULL:
+                _copy_state(mp + off, sp + off, cnt)
+            else:
+                _copy_state_h16((<half_bits*>wp) + off, sp + off, cnt)

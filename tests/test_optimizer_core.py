@@ -221,3 +221,65 @@ def test_float16_conversion_matches_numpy_for_every_value():
         expected = master.astype(np.float16)
     _kernels.sgd_multi_mp([out], [np.zeros_like(out)], [()], [master.copy()], hyper)
     np.testing.assert_array_equal(out, expected.view(np.uint16))
+
+
+def _bad_inputs():
+    """(label, weight, grad, state_fn, error) for the single-tensor dense
+    path: each must take the Python checks and raise before any change."""
+    w = np.ones((4, 5), np.float32)
+    g = np.full((4, 5), 0.5, np.float32)
+    readonly = w.copy()
+    readonly.setflags(write=False)
+    swapped = w.astype(">f4")
+    ro_state = np.zeros((4, 5), np.float32)
+    ro_state.setflags(write=False)
+    return [
+        ("reshaped grad", w, g.reshape(20), None, mx.base.ShapeError),
+        ("grad of another dtype", w, g.astype(np.float64), None, mx.base.DTypeError),
+        ("read-only weight", readonly, g, None, ValueError),
+        ("byte-swapped weight", swapped, g.astype(">f4"), None, mx.base.DTypeError),
+        ("state of another dtype", w, g, lambda s: (s[0].astype(np.float64), s[1]),
+         mx.base.DTypeError),
+        ("state of another shape", w, g, lambda s: (s[0].reshape(5, 4), s[1]),
+         mx.base.ShapeError),
+        ("read-only state", w, g, lambda s: (ro_state, s[1]), ValueError),
+        ("state not contiguous", w, g,
+         lambda s: (np.zeros((5, 4), np.float32).T, s[1]), ValueError),
+        ("state not an array", w, g, lambda s: ([0.0] * 20, s[1]), TypeError),
+    ]
+
+
+@pytest.mark.parametrize("case", _bad_inputs(), ids=lambda c: c[0])
+def test_dense_path_refuses_unusual_arrays_before_any_change(case):
+    _, w, g, state_fn, error = case
+    opt = mx.optimizer.Adam()
+    w_before = w.copy()
+    state = opt.create_state(0, w.astype(np.float32) if w.dtype.byteorder == ">" else w)
+    if state_fn is not None:
+        state = state_fn(state)
+    before = [np.array(s, copy=True) for s in state]
+    with pytest.raises(error):
+        opt.update(0, w, g, state)
+    np.testing.assert_array_equal(w, w_before)
+    for s, b in zip(state, before):
+        np.testing.assert_array_equal(np.asarray(s), b)
+    assert 0 not in opt._index_update_count
+
+
+def test_dense_fast_check_recognises_only_the_common_case():
+    from mxopt import _kernels
+    w = np.zeros((3, 4), np.float32)
+    assert _kernels.dense_pair_mode(w, np.zeros((3, 4), np.float32)) == "f32"
+    assert _kernels.dense_pair_mode(w.astype(np.float64), np.zeros((3, 4))) == "f64"
+    assert _kernels.dense_pair_mode(w.astype(np.float16),
+                                    np.zeros((3, 4), np.float16)) == "h16"
+    assert _kernels.dense_pair_mode(w, np.zeros((4, 3), np.float32)) is None
+    assert _kernels.dense_pair_mode(w, np.zeros((3, 4), np.float64)) is None
+    assert _kernels.dense_pair_mode(w, np.zeros((4, 3), np.float32).T) is None
+    assert _kernels.dense_pair_mode(w.astype(np.int32), np.zeros((3, 4), np.int32)) is None
+    assert _kernels.dense_pair_mode(w, [[0.0] * 4] * 3) is None
+    assert _kernels.dense_pair_mode(w.astype(">f4"), np.zeros((3, 4), ">f4")) is None
+    assert _kernels.states_match(w, [np.zeros((3, 4), np.float32)] * 2)
+    assert not _kernels.states_match(w, [np.zeros((3, 4), np.float64)])
+    assert not _kernels.states_match(w, [np.zeros(12, np.float32)])
+    assert not _kernels.states_match(w, [None])

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from mxopt import _kernels
 from mxopt.base import check_number
 from mxopt.optimizer import _dispatch
 from mxopt.optimizer import _keras
@@ -572,6 +573,14 @@ class Optimizer(object):
     def _plan(self, weight, grad, state, multi_precision):
         """Validate one (weight, grad, state) and choose its kernel; raises
         before anything is modified."""
+        mode = _kernels.dense_pair_mode(weight, grad)
+        if mode is not None and (mode != "h16" or not multi_precision):
+            # the common case, recognised in C; anything unusual takes the
+            # checks below, which raise the error that says what is wrong
+            kernel, arrays = self._kernel_plan(state)
+            arrays = [a for a, _ in arrays]
+            if _kernels.states_match(weight, arrays):
+                return (kernel, mode, weight, grad, arrays, None)
         weight = _dispatch.check_weight(weight)
         grad = _dispatch.prepare_grad(weight, grad)
         master = None
@@ -600,11 +609,14 @@ class Optimizer(object):
                                     self._clip_bound())
             if scalars is None:
                 return
-            scalars = tuple([float(x) for x in scalars])
             if isinstance(grad, GradRows):
+                scalars = tuple([float(x) for x in scalars])
                 lazy = self._sparse_lazy(indices, kernel, mode, weight, arrays, master, scalars)
                 _dispatch.run_rows(kernel, mode, lazy, weight, grad, arrays, master, scalars)
             else:
+                # the kernel converts each scalar with float() itself
+                if type(scalars) is not tuple:
+                    scalars = tuple(scalars)
                 if self._watch_dense:
                     self._dense_stepped(indices)
                 _dispatch.run_dense(kernel, mode, [weight], [grad], [arrays], [master], [scalars])
