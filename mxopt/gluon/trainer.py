@@ -396,7 +396,12 @@ class Trainer(object):
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
-            datas = param._check_and_get(param._data, list)
+            datas = param._data
+            if datas is None:
+                datas = param._check_and_get(datas, list)  # raises: not initialized
+            if len(datas) == 1 and datas[0]._fresh_grad:
+                plan.append((i, param))  # the common case: one fresh context
+                continue
             fresh = [bool(d._fresh_grad) for d in datas]
             if not ignore_stale_grad:
                 for data, is_fresh in zip(datas, fresh):
@@ -424,10 +429,12 @@ class Trainer(object):
             grads.append(param._grad[0])
         self._updaters[0](indices, grads, weights)
         for _, param in plan:
-            first = np.ndarray.view(param._data[0], np.ndarray)
-            for data in param._data[1:]:
-                np.ndarray.view(data, np.ndarray)[...] = first
-            for data in param._data:
+            datas = param._data
+            if len(datas) > 1:
+                first = np.ndarray.view(datas[0], np.ndarray)
+                for data in datas[1:]:
+                    np.ndarray.view(data, np.ndarray)[...] = first
+            for data in datas:
                 data._fresh_grad = False
 
     def finalize_ema(self):

@@ -652,13 +652,15 @@ class Optimizer(object):
                                                                             scalars):
             if row is None:
                 continue
-            row = tuple([float(x) for x in row])
             if isinstance(grad, GradRows):
+                row = tuple([float(x) for x in row])
                 lazy = self._sparse_lazy(index, kernel, mode, weight, arrays, master, row)
                 _dispatch.run_rows(kernel, mode, lazy, weight, grad, arrays, master, row)
                 continue
             if watch:
                 self._dense_stepped(index)
+            if type(row) is not tuple:
+                row = tuple(row)  # the kernel converts each scalar with float()
             group = groups.get((kernel, mode))
             if group is None:
                 group = groups[(kernel, mode)] = ([], [], [], [], [])
