@@ -577,3 +577,39 @@ def test_lars_multipliers_from_param_dict_and_names():
     opt.set_lr_mult({"fc_weight": 3.0})
     assert opt._get_lrs([0, 1, 2]) == [0.2, pytest.approx(1.2), 0.4]
     assert opt._get_wds([0, 1, 2]) == [0.2, 0.1, 0.1]
+
+
+@pytest.mark.parametrize("wd,dtype,mp,row_local", [
+    (0.0, np.float32, False, True), (0.0, np.float64, False, True),
+    (0.0, np.float16, False, True), (0.01, np.float32, False, False),
+    (0.0, np.float16, True, False)])
+def test_sgd_standard_sparse_without_wd_touches_only_rows_present(monkeypatch, wd, dtype, mp,
+                                                                  row_local):
+    # lazy_update=False scales every row by 1 - lr*wd; with wd = 0 that is 1
+    # and absent rows stay bit for bit, so the kernel may skip them
+    from mxopt.optimizer import _dispatch
+    seen = []
+    real_run_rows = _dispatch.run_rows
+
+    def spy(kernel, mode, lazy, *args):
+        seen.append(lazy)
+        return real_run_rows(kernel, mode, lazy, *args)
+    monkeypatch.setattr(_dispatch, "run_rows", spy)
+    rng = np.random.default_rng(21)
+    w0 = rng.standard_normal((30, 4)).astype(dtype)
+    a = mx.optimizer.SGD(learning_rate=0.1, lazy_update=False, wd=wd, multi_precision=mp,
+                         clip_gradient=0.3)
+    b = mx.optimizer.SGD(learning_rate=0.1, lazy_update=False, wd=wd, multi_precision=mp,
+                         clip_gradient=0.3)
+    wa, wb = w0.copy(), w0.copy()
+    sa, sb = a.create_state_multi_precision(0, wa), b.create_state_multi_precision(0, wb)
+    for rows in ([2, 7], [0], [], [29, 3]):
+        rows = np.sort(np.asarray(rows, np.int64))
+        dense = np.zeros_like(w0)
+        dense[rows] = rng.standard_normal((len(rows), 4)).astype(dtype)
+        grad = mx.nd.sparse.row_sparse_array((dense[rows], rows), shape=w0.shape)
+        a.update_multi_precision(0, wa, grad, sa)
+        b.update_multi_precision(0, wb, dense, sb)
+        if wd == 0:  # with wd, MXNet's standard sparse rounding differs from its dense one
+            np.testing.assert_array_equal(wa, wb)
+    assert len(seen) == 4 and all(flag == row_local for flag in seen)
