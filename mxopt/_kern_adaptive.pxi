@@ -14,14 +14,17 @@ cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
                           Py_ssize_t n, floating lr, floating rescale,
                           floating clip_bound, floating eps) noexcept nogil:
     # the squares are rounded in the weight's dtype, their sum kept in double
+    # in four interleaved partial sums (no chain of dependent additions)
     cdef Py_ssize_t j
-    cdef double ssq = 0.0
+    cdef double ssq, acc[4]
     cdef floating gr, denom
+    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
     for j in range(n):
         gr = g[j] * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
-        ssq += <double>(gr * gr)
+        acc[j & 3] += <double>(gr * gr)
+    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
     hist[0] = hist[0] + <floating>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)
     for j in range(n):
@@ -35,14 +38,16 @@ cdef inline void _gag_row_h16(half_bits* w, const half_bits* g, half_bits* hist,
                               Py_ssize_t n, hfloat lr, hfloat rescale,
                               hfloat clip_bound, hfloat eps) noexcept nogil:
     cdef Py_ssize_t j
-    cdef double ssq = 0.0
+    cdef double ssq, acc[4]
     cdef hfloat gr, sq, h, denom, wl
+    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
     for j in range(n):
         gr = mx_hfloat_from_bits(g[j]) * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
         sq = gr * gr
-        ssq += <double>sq.v
+        acc[j & 3] += <double>sq.v
+    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
     h = mx_hfloat_from_bits(hist[0]) + hfloat(<float>(ssq / n))
     hist[0] = mx_hfloat_to_bits(h)
     denom = _ad_sqrt(h + eps)
@@ -58,13 +63,15 @@ cdef inline void _gag_row_mp(half_bits* w, const half_bits* g, float* master,
                              float* hist, Py_ssize_t n, float lr, float rescale,
                              float clip_bound, float eps) noexcept nogil:
     cdef Py_ssize_t j
-    cdef double ssq = 0.0
+    cdef double ssq, acc[4]
     cdef float gr, denom
+    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
     for j in range(n):
         gr = mx_half_to_float(g[j]) * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
-        ssq += <double>(gr * gr)
+        acc[j & 3] += <double>(gr * gr)
+    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
     hist[0] = hist[0] + <float>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)
     for j in range(n):
