@@ -122,18 +122,22 @@ cdef void _lamb_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef bint bias = hp[8] != 0
     cdef floating c1, c2, d, gl
     cdef float df
-    cdef double ws = 0.0, ds = 0.0
+    cdef double ws4[4]
+    cdef double ds4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
+    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         gl = g[i] if g != NULL else 0
         d = lamb_moments(w[i], gl, &mean[i], &var[i], wd, rescale, clip_bound,
                          beta1, beta2, eps, c1, c2, bias)
         df = <float>d  # MXNet keeps the direction in a float32 buffer
-        ws += <double>w[i] * <double>w[i]
-        ds += <double>df * <double>df
-    out[0] = ws
-    out[1] = ds
+        ws4[i & 3] += <double>w[i] * <double>w[i]
+        ds4[i & 3] += <double>df * <double>df
+    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
+    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
 
 
 cdef void _lamb_p2_f(floating* w, floating* mean, floating* var, Py_ssize_t n,
@@ -164,8 +168,12 @@ cdef void _lamb_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
     cdef hfloat t = hfloat(<float>hp[7])
     cdef bint bias = hp[8] != 0
     cdef hfloat c1, c2, d, wl, gl, ml, vl
-    cdef double ws = 0.0, ds = 0.0
+    cdef double ws4[4]
+    cdef double ds4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
+    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         wl = mx_hfloat_from_bits(w[i])
@@ -176,10 +184,10 @@ cdef void _lamb_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
                          c1, c2, bias)
         mean[i] = mx_hfloat_to_bits(ml)
         var[i] = mx_hfloat_to_bits(vl)
-        ws += <double>wl.v * <double>wl.v
-        ds += <double>d.v * <double>d.v
-    out[0] = ws
-    out[1] = ds
+        ws4[i & 3] += <double>wl.v * <double>wl.v
+        ds4[i & 3] += <double>d.v * <double>d.v
+    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
+    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
 
 
 cdef void _lamb_p2_h16(half_bits* w, half_bits* mean, half_bits* var, Py_ssize_t n,
@@ -212,18 +220,22 @@ cdef void _lamb_p1_mp(const half_bits* w16, const half_bits* g, float* master, f
     cdef float t = <float>hp[7]
     cdef bint bias = hp[8] != 0
     cdef float c1, c2, d, gl, wh
-    cdef double ws = 0.0, ds = 0.0
+    cdef double ws4[4]
+    cdef double ds4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
+    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         gl = mx_half_to_float(g[i]) if g != NULL else 0.0
         d = lamb_moments(master[i], gl, &mean[i], &var[i], wd, rescale, clip_bound,
                          beta1, beta2, eps, c1, c2, bias)
         wh = mx_half_to_float(w16[i])  # MXNet takes ||w|| of the float16 weight
-        ws += <double>wh * <double>wh
-        ds += <double>d * <double>d
-    out[0] = ws
-    out[1] = ds
+        ws4[i & 3] += <double>wh * <double>wh
+        ds4[i & 3] += <double>d * <double>d
+    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
+    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
 
 
 cdef void _lamb_p2_mp(half_bits* w16, float* master, float* mean, float* var, Py_ssize_t n,
@@ -300,8 +312,13 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
 cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double rescale,
                    double* out) noexcept nogil:
     # ||w||^2 and ||rescale * g||^2 (MXNet: the float16 weight in mp mode)
-    cdef double ws = 0.0, gs = 0.0, x
+    cdef double ws4[4]
+    cdef double gs4[4]
+    cdef double x
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
+    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
     for i in range(n):
         if mode == AF_F32:
             x = (<const float*>w)[i]
@@ -309,7 +326,7 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
             x = (<const double*>w)[i]
         else:
             x = mx_half_to_float((<const half_bits*>w)[i])
-        ws += x * x
+        ws4[i & 3] += x * x
     if g != NULL:
         for i in range(n):
             if mode == AF_F32:
@@ -318,9 +335,9 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
                 x = (<const double*>g)[i] * rescale
             else:
                 x = mx_half_to_float((<const half_bits*>g)[i]) * rescale
-            gs += x * x
-    out[0] = ws
-    out[1] = gs
+            gs4[i & 3] += x * x
+    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
+    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
 
 
 cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* var,
@@ -335,8 +352,12 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef floating norm = <floating><float>gnorm
     cdef floating c1, c2, sg, md, gd
     cdef float mf, gf
-    cdef double ms = 0.0, gs = 0.0
+    cdef double ms4[4]
+    cdef double gs4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
+    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(g[i] if g != NULL else 0, rescale, norm, clip_bound)
@@ -344,10 +365,10 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
         lans_directions(w[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
         mf = <float>md
         gf = <float>gd
-        ms += <double>mf * <double>mf
-        gs += <double>gf * <double>gf
-    out[0] = ms
-    out[1] = gs
+        ms4[i & 3] += <double>mf * <double>mf
+        gs4[i & 3] += <double>gf * <double>gf
+    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
+    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
 
 
 cdef void _lans_p2_f(floating* w, const floating* g, floating* mean, floating* var,
@@ -383,8 +404,12 @@ cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
     cdef hfloat t = hfloat(<float>hp[7])
     cdef hfloat norm = hfloat(<float>gnorm)
     cdef hfloat c1, c2, sg, md, gd, ml, vl
-    cdef double ms = 0.0, gs = 0.0
+    cdef double ms4[4]
+    cdef double gs4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
+    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(mx_hfloat_from_bits(g[i]) if g != NULL else hfloat(0.0),
@@ -395,10 +420,10 @@ cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
         mean[i] = mx_hfloat_to_bits(ml)
         var[i] = mx_hfloat_to_bits(vl)
         lans_directions(mx_hfloat_from_bits(w[i]), sg, ml, vl, wd, eps, c1, c2, &md, &gd)
-        ms += <double>md.v * <double>md.v
-        gs += <double>gd.v * <double>gd.v
-    out[0] = ms
-    out[1] = gs
+        ms4[i & 3] += <double>md.v * <double>md.v
+        gs4[i & 3] += <double>gd.v * <double>gd.v
+    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
+    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
 
 
 cdef void _lans_p2_h16(half_bits* w, const half_bits* g, half_bits* mean, half_bits* var,
@@ -437,18 +462,22 @@ cdef void _lans_p1_mp(const half_bits* g, float* master, float* mean, float* var
     cdef float t = <float>hp[7]
     cdef float norm = <float>gnorm
     cdef float c1, c2, sg, md, gd
-    cdef double ms = 0.0, gs = 0.0
+    cdef double ms4[4]
+    cdef double gs4[4]
     cdef Py_ssize_t i
+    # four interleaved partial sums each: no chain of dependent additions
+    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
+    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(mx_half_to_float(g[i]) if g != NULL else <float>0.0,
                               rescale, norm, clip_bound)
         lans_moments(sg, &mean[i], &var[i], beta1, beta2)
         lans_directions(master[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
-        ms += <double>md * <double>md
-        gs += <double>gd * <double>gd
-    out[0] = ms
-    out[1] = gs
+        ms4[i & 3] += <double>md * <double>md
+        gs4[i & 3] += <double>gd * <double>gd
+    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
+    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
 
 
 cdef void _lans_p2_mp(half_bits* w16, const half_bits* g, float* master, float* mean,
