@@ -613,3 +613,31 @@ def test_sgd_standard_sparse_without_wd_touches_only_rows_present(monkeypatch, w
         if wd == 0:  # with wd, MXNet's standard sparse rounding differs from its dense one
             np.testing.assert_array_equal(wa, wb)
     assert len(seen) == 4 and all(flag == row_local for flag in seen)
+
+
+@pytest.mark.parametrize("wd,dtype,row_local", [(0.0, np.float32, True), (0.0, np.float16, True),
+                                                (0.0, np.float64, True),
+                                                (0.01, np.float32, False)])
+def test_signsgd_sparse_without_wd_touches_only_rows_present(monkeypatch, wd, dtype, row_local):
+    from mxopt.optimizer import _dispatch
+    seen = []
+    real_run_rows = _dispatch.run_rows
+
+    def spy(kernel, mode, lazy, *args):
+        seen.append(lazy)
+        return real_run_rows(kernel, mode, lazy, *args)
+    monkeypatch.setattr(_dispatch, "run_rows", spy)
+    rng = np.random.default_rng(22)
+    w0 = rng.standard_normal((25, 3)).astype(dtype)
+    a = mx.optimizer.Signum(momentum=0.0, wd=wd, learning_rate=0.05)
+    b = mx.optimizer.Signum(momentum=0.0, wd=wd, learning_rate=0.05)
+    wa, wb = w0.copy(), w0.copy()
+    for rows in ([3, 4], [], [0, 24]):
+        rows = np.asarray(rows, np.int64)
+        dense = np.zeros_like(w0)
+        dense[rows] = rng.standard_normal((len(rows), 3)).astype(dtype)
+        a.update(0, wa, mx.nd.sparse.row_sparse_array((dense[rows], rows), shape=w0.shape),
+                 None)
+        b.update(0, wb, dense, None)
+        np.testing.assert_array_equal(wa, wb)  # MXNet densifies: the dense update's numbers
+    assert len(seen) == 3 and all(flag == row_local for flag in seen)
