@@ -126,8 +126,8 @@ cdef void _lamb_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef double ds4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
-    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
+    _zero4(ws4)
+    _zero4(ds4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         gl = g[i] if g != NULL else 0
@@ -136,8 +136,8 @@ cdef void _lamb_p1_f(floating* w, const floating* g, floating* mean, floating* v
         df = <float>d  # MXNet keeps the direction in a float32 buffer
         ws4[i & 3] += <double>w[i] * <double>w[i]
         ds4[i & 3] += <double>df * <double>df
-    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
-    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
+    out[0] = _sum4(ws4)
+    out[1] = _sum4(ds4)
 
 
 cdef void _lamb_p2_f(floating* w, floating* mean, floating* var, Py_ssize_t n,
@@ -172,8 +172,8 @@ cdef void _lamb_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
     cdef double ds4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
-    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
+    _zero4(ws4)
+    _zero4(ds4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         wl = mx_hfloat_from_bits(w[i])
@@ -186,8 +186,8 @@ cdef void _lamb_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
         var[i] = mx_hfloat_to_bits(vl)
         ws4[i & 3] += <double>wl.v * <double>wl.v
         ds4[i & 3] += <double>d.v * <double>d.v
-    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
-    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
+    out[0] = _sum4(ws4)
+    out[1] = _sum4(ds4)
 
 
 cdef void _lamb_p2_h16(half_bits* w, half_bits* mean, half_bits* var, Py_ssize_t n,
@@ -224,8 +224,8 @@ cdef void _lamb_p1_mp(const half_bits* w16, const half_bits* g, float* master, f
     cdef double ds4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
-    ds4[0] = ds4[1] = ds4[2] = ds4[3] = 0.0
+    _zero4(ws4)
+    _zero4(ds4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         gl = mx_half_to_float(g[i]) if g != NULL else 0.0
@@ -234,8 +234,8 @@ cdef void _lamb_p1_mp(const half_bits* w16, const half_bits* g, float* master, f
         wh = mx_half_to_float(w16[i])  # MXNet takes ||w|| of the float16 weight
         ws4[i & 3] += <double>wh * <double>wh
         ds4[i & 3] += <double>d * <double>d
-    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
-    out[1] = (ds4[0] + ds4[1]) + (ds4[2] + ds4[3])
+    out[0] = _sum4(ws4)
+    out[1] = _sum4(ds4)
 
 
 cdef void _lamb_p2_mp(half_bits* w16, float* master, float* mean, float* var, Py_ssize_t n,
@@ -317,8 +317,8 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
     cdef double x
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ws4[0] = ws4[1] = ws4[2] = ws4[3] = 0.0
-    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
+    _zero4(ws4)
+    _zero4(gs4)
     for i in range(n):
         if mode == AF_F32:
             x = (<const float*>w)[i]
@@ -336,8 +336,8 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
             else:
                 x = mx_half_to_float((<const half_bits*>g)[i]) * rescale
             gs4[i & 3] += x * x
-    out[0] = (ws4[0] + ws4[1]) + (ws4[2] + ws4[3])
-    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
+    out[0] = _sum4(ws4)
+    out[1] = _sum4(gs4)
 
 
 cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* var,
@@ -356,8 +356,8 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef double gs4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
-    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
+    _zero4(ms4)
+    _zero4(gs4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(g[i] if g != NULL else 0, rescale, norm, clip_bound)
@@ -367,8 +367,8 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
         gf = <float>gd
         ms4[i & 3] += <double>mf * <double>mf
         gs4[i & 3] += <double>gf * <double>gf
-    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
-    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
+    out[0] = _sum4(ms4)
+    out[1] = _sum4(gs4)
 
 
 cdef void _lans_p2_f(floating* w, const floating* g, floating* mean, floating* var,
@@ -408,8 +408,8 @@ cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
     cdef double gs4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
-    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
+    _zero4(ms4)
+    _zero4(gs4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(mx_hfloat_from_bits(g[i]) if g != NULL else hfloat(0.0),
@@ -422,8 +422,8 @@ cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_b
         lans_directions(mx_hfloat_from_bits(w[i]), sg, ml, vl, wd, eps, c1, c2, &md, &gd)
         ms4[i & 3] += <double>md.v * <double>md.v
         gs4[i & 3] += <double>gd.v * <double>gd.v
-    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
-    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
+    out[0] = _sum4(ms4)
+    out[1] = _sum4(gs4)
 
 
 cdef void _lans_p2_h16(half_bits* w, const half_bits* g, half_bits* mean, half_bits* var,
@@ -466,8 +466,8 @@ cdef void _lans_p1_mp(const half_bits* g, float* master, float* mean, float* var
     cdef double gs4[4]
     cdef Py_ssize_t i
     # four interleaved partial sums each: no chain of dependent additions
-    ms4[0] = ms4[1] = ms4[2] = ms4[3] = 0.0
-    gs4[0] = gs4[1] = gs4[2] = gs4[3] = 0.0
+    _zero4(ms4)
+    _zero4(gs4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
         sg = lans_scaled_grad(mx_half_to_float(g[i]) if g != NULL else <float>0.0,
@@ -476,8 +476,8 @@ cdef void _lans_p1_mp(const half_bits* g, float* master, float* mean, float* var
         lans_directions(master[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
         ms4[i & 3] += <double>md * <double>md
         gs4[i & 3] += <double>gd * <double>gd
-    out[0] = (ms4[0] + ms4[1]) + (ms4[2] + ms4[3])
-    out[1] = (gs4[0] + gs4[1]) + (gs4[2] + gs4[3])
+    out[0] = _sum4(ms4)
+    out[1] = _sum4(gs4)
 
 
 cdef void _lans_p2_mp(half_bits* w16, const half_bits* g, float* master, float* mean,

@@ -18,13 +18,13 @@ cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
     cdef Py_ssize_t j
     cdef double ssq, acc[4]
     cdef floating gr, denom
-    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
+    _zero4(acc)
     for j in range(n):
         gr = g[j] * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
         acc[j & 3] += <double>(gr * gr)
-    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    ssq = _sum4(acc)
     hist[0] = hist[0] + <floating>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)
     for j in range(n):
@@ -40,14 +40,14 @@ cdef inline void _gag_row_h16(half_bits* w, const half_bits* g, half_bits* hist,
     cdef Py_ssize_t j
     cdef double ssq, acc[4]
     cdef hfloat gr, sq, h, denom, wl
-    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
+    _zero4(acc)
     for j in range(n):
         gr = mx_hfloat_from_bits(g[j]) * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
         sq = gr * gr
         acc[j & 3] += <double>sq.v
-    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    ssq = _sum4(acc)
     h = mx_hfloat_from_bits(hist[0]) + hfloat(<float>(ssq / n))
     hist[0] = mx_hfloat_to_bits(h)
     denom = _ad_sqrt(h + eps)
@@ -65,13 +65,13 @@ cdef inline void _gag_row_mp(half_bits* w, const half_bits* g, float* master,
     cdef Py_ssize_t j
     cdef double ssq, acc[4]
     cdef float gr, denom
-    acc[0] = acc[1] = acc[2] = acc[3] = 0.0
+    _zero4(acc)
     for j in range(n):
         gr = mx_half_to_float(g[j]) * rescale
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
         acc[j & 3] += <double>(gr * gr)
-    ssq = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    ssq = _sum4(acc)
     hist[0] = hist[0] + <float>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)
     for j in range(n):
@@ -221,17 +221,8 @@ cdef void _copy_state_h16(const half_bits* w, float* s, Py_ssize_t n) noexcept n
         s[i] = mx_half_to_float(w[i])
 
 
-cdef void _test_rows_f32(float* w, const float* g, const int64_t* idx, Py_ssize_t nnz,
-                         Py_ssize_t rowlen, float rescale) noexcept nogil:
-    cdef Py_ssize_t j, k, r
-    for j in range(nnz):
-        r = idx[j] if idx != NULL else j
-        for k in range(rowlen):
-            w[r * rowlen + k] = w[r * rowlen + k] + g[j * rowlen + k] * rescale
-
-
-cdef void _test_rows_f64(double* w, const double* g, const int64_t* idx, Py_ssize_t nnz,
-                         Py_ssize_t rowlen, double rescale) noexcept nogil:
+cdef void _test_rows(floating* w, const floating* g, const int64_t* idx, Py_ssize_t nnz,
+                     Py_ssize_t rowlen, floating rescale) noexcept nogil:
     cdef Py_ssize_t j, k, r
     for j in range(nnz):
         r = idx[j] if idx != NULL else j
@@ -310,9 +301,9 @@ def testopt_update(cnp.ndarray weight, cnp.ndarray grad, indices, cnp.ndarray st
         return
     with nogil:
         if kind == cnp.NPY_FLOAT32:
-            _test_rows_f32(<float*>wp, <const float*>gp, idx, nnz, rowlen, <float>rescale)
+            _test_rows(<float*>wp, <const float*>gp, idx, nnz, rowlen, <float>rescale)
         elif kind == cnp.NPY_FLOAT64:
-            _test_rows_f64(<double*>wp, <const double*>gp, idx, nnz, rowlen, rescale)
+            _test_rows(<double*>wp, <const double*>gp, idx, nnz, rowlen, rescale)
         elif mp != NULL:
             _test_rows_mp(<half_bits*>wp, <const half_bits*>gp, mp, idx, nnz, rowlen,
                           <float>rescale)

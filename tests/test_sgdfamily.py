@@ -579,14 +579,10 @@ def test_lars_multipliers_from_param_dict_and_names():
     assert opt._get_wds([0, 1, 2]) == [0.2, 0.1, 0.1]
 
 
-@pytest.mark.parametrize("wd,dtype,mp,row_local", [
-    (0.0, np.float32, False, True), (0.0, np.float64, False, True),
-    (0.0, np.float16, False, True), (0.01, np.float32, False, False),
-    (0.0, np.float16, True, False)])
-def test_sgd_standard_sparse_without_wd_touches_only_rows_present(monkeypatch, wd, dtype, mp,
-                                                                  row_local):
-    # lazy_update=False scales every row by 1 - lr*wd; with wd = 0 that is 1
-    # and absent rows stay bit for bit, so the kernel may skip them
+
+@pytest.fixture
+def row_modes(monkeypatch):
+    """The ``lazy`` flag of every row-sparse kernel call, in order."""
     from mxopt.optimizer import _dispatch
     seen = []
     real_run_rows = _dispatch.run_rows
@@ -595,6 +591,17 @@ def test_sgd_standard_sparse_without_wd_touches_only_rows_present(monkeypatch, w
         seen.append(lazy)
         return real_run_rows(kernel, mode, lazy, *args)
     monkeypatch.setattr(_dispatch, "run_rows", spy)
+    return seen
+
+@pytest.mark.parametrize("wd,dtype,mp,row_local", [
+    (0.0, np.float32, False, True), (0.0, np.float64, False, True),
+    (0.0, np.float16, False, True), (0.01, np.float32, False, False),
+    (0.0, np.float16, True, False)])
+def test_sgd_standard_sparse_without_wd_touches_only_rows_present(row_modes, wd, dtype, mp,
+                                                                  row_local):
+    # lazy_update=False scales every row by 1 - lr*wd; with wd = 0 that is 1
+    # and absent rows stay bit for bit, so the kernel may skip them
+    seen = row_modes
     rng = np.random.default_rng(21)
     w0 = rng.standard_normal((30, 4)).astype(dtype)
     a = mx.optimizer.SGD(learning_rate=0.1, lazy_update=False, wd=wd, multi_precision=mp,
@@ -618,15 +625,8 @@ def test_sgd_standard_sparse_without_wd_touches_only_rows_present(monkeypatch, w
 @pytest.mark.parametrize("wd,dtype,row_local", [(0.0, np.float32, True), (0.0, np.float16, True),
                                                 (0.0, np.float64, True),
                                                 (0.01, np.float32, False)])
-def test_signsgd_sparse_without_wd_touches_only_rows_present(monkeypatch, wd, dtype, row_local):
-    from mxopt.optimizer import _dispatch
-    seen = []
-    real_run_rows = _dispatch.run_rows
-
-    def spy(kernel, mode, lazy, *args):
-        seen.append(lazy)
-        return real_run_rows(kernel, mode, lazy, *args)
-    monkeypatch.setattr(_dispatch, "run_rows", spy)
+def test_signsgd_sparse_without_wd_touches_only_rows_present(row_modes, wd, dtype, row_local):
+    seen = row_modes
     rng = np.random.default_rng(22)
     w0 = rng.standard_normal((25, 3)).astype(dtype)
     a = mx.optimizer.Signum(momentum=0.0, wd=wd, learning_rate=0.05)

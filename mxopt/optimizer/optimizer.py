@@ -549,8 +549,17 @@ class Optimizer(object):
         """Whether this sparse step of ``index`` may touch only the rows
         present (called right before the kernel runs): :meth:`_lazy_rows`,
         except in multi-precision mode where ``_lazy_multi_precision`` is
-        False (MXNet's exception for SGD and LARS)."""
+        False (MXNet's exception for SGD and LARS); also True whenever
+        :meth:`_absent_rows_fixed` holds outside multi-precision mode."""
+        if mode != "mp" and self._absent_rows_fixed(kernel, row):
+            return True
         return self._lazy_rows() and (mode != "mp" or self._lazy_multi_precision)
+
+    def _absent_rows_fixed(self, kernel, row):
+        """True when rule ``kernel`` with scalars ``row`` leaves a row with a
+        zero gradient bit for bit as it was, so that a standard sparse step
+        may skip the absent rows."""
+        return False
 
     #: True when :meth:`_dense_stepped` wants to hear of every dense step
     _watch_dense = False

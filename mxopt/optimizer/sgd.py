@@ -109,9 +109,6 @@ class SGD(Optimizer):
     def _lazy_rows(self):
         return bool(self.lazy_update)
 
-    def _sparse_lazy(self, index, kernel, mode, weight, arrays, master, row):
-        if kernel == "sgd_std" and mode != "mp" and row[4] == 1.0:
-            # standard update without weight decay: an absent row becomes
-            # w * 1 - lr * 0, itself bit for bit, so only the rows present run
-            return True
-        return Optimizer._sparse_lazy(self, index, kernel, mode, weight, arrays, master, row)
+    def _absent_rows_fixed(self, kernel, row):
+        # standard update without weight decay: an absent row becomes w * 1 - lr * 0
+        return kernel == "sgd_std" and row[4] == 1.0

@@ -88,9 +88,6 @@ class Signum(Optimizer):
     def _hyper(self, kernel):
         return (self.momentum, self.wd_lh) if kernel == "signum" else ()
 
-    def _sparse_lazy(self, index, kernel, mode, weight, arrays, master, row):
-        # signSGD without weight decay: an absent row becomes 1 * w - lr * sign(0),
-        # itself bit for bit, so only the rows present run (MXNet densifies)
-        if kernel == "signsgd" and mode != "mp" and row[1] == 0.0 and math.isfinite(row[0]):
-            return True
-        return Optimizer._sparse_lazy(self, index, kernel, mode, weight, arrays, master, row)
+    def _absent_rows_fixed(self, kernel, row):
+        # signSGD without weight decay: an absent row becomes 1 * w - lr * sign(0)
+        return kernel == "signsgd" and row[1] == 0.0 and math.isfinite(row[0])
