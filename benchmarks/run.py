@@ -87,9 +87,19 @@ SPARSE_CASES = [("adam", dict(lazy_update=True), "Adam lazy"),
                 ("adagrad", {}, "AdaGrad"),
                 ("ftrl", {}, "Ftrl")]
 
-#: optimizers whose step needs a global norm before any weight is written
-#: (one extra read pass is unavoidable); their bound is also shown for 2 passes
-NORM_OPTIMIZERS = ("lars", "lamb", "lans", "lbsgd")
+#: optimizers whose step needs global norms before any weight is written, so
+#: one pass over memory cannot do it, and the arrays their extra pass must
+#: move on top of the one-pass traffic ("w" weight, "g" gradient, "s" every
+#: state array).  Their bound is the two-pass traffic; the one-pass ratio is
+#: printed beside it.
+#:   LARS: ||w|| and ||g|| come first, then the momentum step.
+#:   LAMB: the direction needs the new moments and the trust ratio needs its
+#:         norm, so the weight and the direction's inputs (the moments, or a
+#:         float32 direction written and read: the same bytes) are read again.
+#:   LANS: ||g|| comes first (the moments take the normalised gradient); then
+#:         as LAMB, with the gradient in the second pass as well.
+#:   LBSGD: as LARS with warmup_strategy='lars'; its other strategies need no norm.
+NORM_EXTRA = {"lars": "wg", "lamb": "ws", "lans": "gwgs", "lbsgd": "wg"}
 
 #: case groups with a memory bound: a short triad runs before each of them
 BOUND_GROUPS = ("dense_f32", "dense_f64", "mp_f16", "threads", "sparse")
@@ -649,10 +659,13 @@ def run_dense(env, case):
     state = opt.create_state_multi_precision(0, w)
     case.bytes = dense_traffic(w, g, state, mp)
     case.has_bound = True
-    if name in NORM_OPTIMIZERS:
-        # the norm pass reads the weight, the gradient and the states once more
-        extra_read = w.nbytes + g.nbytes + sum(a.nbytes for a in state_arrays(state))
-        case.bytes2 = case.bytes + extra_read
+    extra = NORM_EXTRA.get(name, "")
+    if name == "lbsgd" and getattr(opt, "warmup_strategy", None) != "lars":
+        extra = ""
+    if extra:
+        size = {"w": w.nbytes, "g": g.nbytes,
+                "s": sum(a.nbytes for a in state_arrays(state))}
+        case.bytes2 = case.bytes + sum(size[a] for a in extra)
 
     def step():
         opt.update_multi_precision(0, w, g, state)
@@ -1006,8 +1019,9 @@ def print_cases(cases):
                 fmt_time(c.time_of("mxopt_1t")), fmt_time(c.time_of("mxopt_2t")),
                 c.time_of("mxopt_1t") / c.time_of("mxopt_2t")))
         if c.bound2 and c.time_of("mxopt"):
-            extras.append("needs a global norm before writing: 2-pass bound %s (ratio %.2f)"
-                          % (fmt_time(c.bound2), c.time_of("mxopt") / c.bound2))
+            extras.append("needs a global norm before writing: 2-pass bound %s (ratio %.2f), "
+                          "the one the target uses" % (fmt_time(c.bound2),
+                                                       c.time_of("mxopt") / c.bound2))
         for text in extras + c.notes:
             print("  %-22s %s" % (c.id, text))
     print()
@@ -1079,10 +1093,11 @@ def evaluate_targets(env, cases, selected_ids):
         def check(stat):
             c = case(cid, optimizer)
             r = c.bound_ratio(stat)
-            value = "ratio %.2f" % r
             if c.bound2:
-                value += " (2-pass %.2f)" % (c.time_of("mxopt", stat) / c.bound2)
-            return value, r <= BOUND_LIMIT
+                # a global norm first: two passes are the least traffic
+                r2 = c.time_of("mxopt", stat) / c.bound2
+                return "ratio %.2f to 2 passes (1 pass: %.2f)" % (r2, r), r2 <= BOUND_LIMIT
+            return "ratio %.2f" % r, r <= BOUND_LIMIT
         return check
 
     def vs_mxnet(cid, optimizer):

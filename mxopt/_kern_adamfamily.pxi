@@ -18,6 +18,7 @@
 
 import numpy as np
 from libc.math cimport sqrtf
+from libc.string cimport memcpy
 from mxopt._rules_adamfamily cimport (bias_terms, lamb_direction, lamb_moments,
                                       lans_scaled_grad, lans_moments, lans_directions)
 
@@ -27,6 +28,36 @@ cdef enum:
     AF_F64 = 1
     AF_H16 = 2
     AF_MP = 3
+
+
+# elements per block of the first passes' direction buffers: a multiple of 4
+# (the interleaved partial sums continue across blocks) that fits the zero
+# gradient block (_zero_block) in either precision
+cdef enum:
+    AF_BLOCK = 256
+
+
+cdef extern from "_sumsq.h" nogil:
+    void mx_sumsq4_f32(const float* x, Py_ssize_t n, double scale, double* acc)
+    void mx_sumsq4_f64(const double* x, Py_ssize_t n, double scale, double* acc)
+
+
+cdef inline void _sumsq4(const floating* x, Py_ssize_t n, double scale, double* acc) noexcept nogil:
+    if floating is float:
+        mx_sumsq4_f32(x, n, scale, acc)
+    else:
+        mx_sumsq4_f64(x, n, scale, acc)
+
+
+cdef void _sumsq4_half(const half_bits* x, Py_ssize_t n, double scale, double* acc) noexcept nogil:
+    # float16 values widened block by block (exactly) for mx_sumsq4_f32
+    cdef float buf[AF_BLOCK]
+    cdef Py_ssize_t start = 0, blen
+    while start < n:
+        blen = n - start if n - start < AF_BLOCK else AF_BLOCK
+        mx_half_to_float_n(x + start, buf, blen)
+        mx_sumsq4_f32(buf, blen, scale, acc)
+        start += blen
 
 
 cdef struct AFSegs:
@@ -111,7 +142,7 @@ cdef inline float _af_trust(double wsq, double dsq, double lower, double upper) 
 
 # ------------------------------------------------------------------- LAMB
 cdef void _lamb_p1_f(floating* w, const floating* g, floating* mean, floating* var,
-                     Py_ssize_t n, const double* hp, double* out) noexcept nogil:
+                     float* direction, Py_ssize_t n, const double* hp, double* out) noexcept nogil:
     cdef floating wd = <floating><float>hp[1]
     cdef floating rescale = <floating><float>hp[2]
     cdef floating clip_bound = <floating><float>hp[3]
@@ -120,41 +151,39 @@ cdef void _lamb_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef floating eps = <floating><float>hp[6]
     cdef floating t = <floating>hp[7]
     cdef bint bias = hp[8] != 0
-    cdef floating c1, c2, d, gl
-    cdef float df
+    cdef floating c1, c2
+    cdef const floating* gb
+    cdef float db[AF_BLOCK]  # local: the loop needs no run-time alias checks to vectorise
     cdef double ws4[4]
     cdef double ds4[4]
-    cdef Py_ssize_t i
-    # four interleaved partial sums each: no chain of dependent additions
+    cdef Py_ssize_t i, start = 0, blen
     _zero4(ws4)
     _zero4(ds4)
     bias_terms(beta1, beta2, t, &c1, &c2)
-    for i in range(n):
-        gl = g[i] if g != NULL else 0
-        d = lamb_moments(w[i], gl, &mean[i], &var[i], wd, rescale, clip_bound,
-                         beta1, beta2, eps, c1, c2, bias)
-        df = <float>d  # MXNet keeps the direction in a float32 buffer
-        ws4[i & 3] += <double>w[i] * <double>w[i]
-        ds4[i & 3] += <double>df * <double>df
+    # blocks: a loop without reductions (vectorised) computes the direction
+    # (float32, as MXNet's buffer holds it), both norms take it in
+    # (interleaved partial sums, _sumsq.h), and it is kept for the second pass
+    while start < n:
+        blen = n - start if n - start < AF_BLOCK else AF_BLOCK
+        gb = g + start if g != NULL else <const floating*>_zero_block
+        for i in range(blen):
+            db[i] = <float>lamb_moments(w[start + i], gb[i], &mean[start + i],
+                                          &var[start + i], wd, rescale, clip_bound,
+                                          beta1, beta2, eps, c1, c2, bias)
+        _sumsq4(w + start, blen, 1.0, ws4)
+        mx_sumsq4_f32(db, blen, 1.0, ds4)
+        memcpy(direction + start, db, blen * sizeof(float))
+        start += blen
     out[0] = _sum4(ws4)
     out[1] = _sum4(ds4)
 
 
-cdef void _lamb_p2_f(floating* w, floating* mean, floating* var, Py_ssize_t n,
-                     const double* hp, double step) noexcept nogil:
-    cdef floating wd = <floating><float>hp[1]
-    cdef floating beta1 = <floating><float>hp[4]
-    cdef floating beta2 = <floating><float>hp[5]
-    cdef floating eps = <floating><float>hp[6]
-    cdef floating t = <floating>hp[7]
-    cdef bint bias = hp[8] != 0
-    cdef floating c1, c2, d
+cdef void _lamb_p2_f(floating* w, const float* direction, Py_ssize_t n,
+                     double step) noexcept nogil:
     cdef floating lr_adj = <floating>step
     cdef Py_ssize_t i
-    bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
-        d = lamb_direction(w[i], mean[i], var[i], wd, eps, c1, c2, bias)
-        w[i] = w[i] - lr_adj * <floating><float>d
+        w[i] = w[i] - lr_adj * <floating>direction[i]
 
 
 cdef void _lamb_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_bits* var,
@@ -270,7 +299,9 @@ cdef double _lamb_step(int mode, double lr, float ratio) noexcept nogil:
 
 
 cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mean, void* var,
-                       AFSegs* s, const double* hp, int nt) noexcept nogil:
+                       float* direction, AFSegs* s, const double* hp, int nt) noexcept nogil:
+    # direction: float32 scratch of the weight's size (float32 and float64
+    # weights; the float16 modes recompute the direction in their second pass)
     cdef Py_ssize_t k, o, go
     cdef double wsq, dsq, step
     for k in prange(s.n, schedule='static', num_threads=nt):
@@ -278,10 +309,12 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
         go = s.goff[k]
         if mode == AF_F32:
             _lamb_p1_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
-                       (<float*>mean) + o, (<float*>var) + o, s.length[k], hp, s.part + 2 * k)
+                       (<float*>mean) + o, (<float*>var) + o, direction + o, s.length[k], hp,
+                       s.part + 2 * k)
         elif mode == AF_F64:
             _lamb_p1_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
-                       (<double*>mean) + o, (<double*>var) + o, s.length[k], hp, s.part + 2 * k)
+                       (<double*>mean) + o, (<double*>var) + o, direction + o, s.length[k], hp,
+                       s.part + 2 * k)
         elif mode == AF_H16:
             _lamb_p1_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                          (<half_bits*>mean) + o, (<half_bits*>var) + o, s.length[k], hp,
@@ -295,11 +328,9 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
         if mode == AF_F32:
-            _lamb_p2_f((<float*>w) + o, (<float*>mean) + o, (<float*>var) + o,
-                       s.length[k], hp, step)
+            _lamb_p2_f((<float*>w) + o, direction + o, s.length[k], step)
         elif mode == AF_F64:
-            _lamb_p2_f((<double*>w) + o, (<double*>mean) + o, (<double*>var) + o,
-                       s.length[k], hp, step)
+            _lamb_p2_f((<double*>w) + o, direction + o, s.length[k], step)
         elif mode == AF_H16:
             _lamb_p2_h16((<half_bits*>w) + o, (<half_bits*>mean) + o, (<half_bits*>var) + o,
                          s.length[k], hp, step)
@@ -314,34 +345,27 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
     # ||w||^2 and ||rescale * g||^2 (MXNet: the float16 weight in mp mode)
     cdef double ws4[4]
     cdef double gs4[4]
-    cdef double x
-    cdef Py_ssize_t i
-    # four interleaved partial sums each: no chain of dependent additions
     _zero4(ws4)
     _zero4(gs4)
-    for i in range(n):
-        if mode == AF_F32:
-            x = (<const float*>w)[i]
-        elif mode == AF_F64:
-            x = (<const double*>w)[i]
-        else:
-            x = mx_half_to_float((<const half_bits*>w)[i])
-        ws4[i & 3] += x * x
-    if g != NULL:
-        for i in range(n):
-            if mode == AF_F32:
-                x = (<const float*>g)[i] * rescale
-            elif mode == AF_F64:
-                x = (<const double*>g)[i] * rescale
-            else:
-                x = mx_half_to_float((<const half_bits*>g)[i]) * rescale
-            gs4[i & 3] += x * x
+    if mode == AF_F32:
+        mx_sumsq4_f32(<const float*>w, n, 1.0, ws4)
+        if g != NULL:
+            mx_sumsq4_f32(<const float*>g, n, rescale, gs4)
+    elif mode == AF_F64:
+        mx_sumsq4_f64(<const double*>w, n, 1.0, ws4)
+        if g != NULL:
+            mx_sumsq4_f64(<const double*>g, n, rescale, gs4)
+    else:
+        _sumsq4_half(<const half_bits*>w, n, 1.0, ws4)
+        if g != NULL:
+            _sumsq4_half(<const half_bits*>g, n, rescale, gs4)
     out[0] = _sum4(ws4)
     out[1] = _sum4(gs4)
 
 
 cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* var,
-                     Py_ssize_t n, const double* hp, double gnorm, double* out) noexcept nogil:
+                     float* m_direction, float* g_direction, Py_ssize_t n, const double* hp,
+                     double gnorm, double* out) noexcept nogil:
     cdef floating wd = <floating><float>hp[1]
     cdef floating rescale = <floating><float>hp[2]
     cdef floating clip_bound = <floating><float>hp[3]
@@ -351,46 +375,42 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef floating t = <floating>hp[7]
     cdef floating norm = <floating><float>gnorm
     cdef floating c1, c2, sg, md, gd
-    cdef float mf, gf
+    cdef const floating* gb
+    cdef float mb[AF_BLOCK]  # local: the loop needs no run-time alias checks to vectorise
+    cdef float gdb[AF_BLOCK]
     cdef double ms4[4]
     cdef double gs4[4]
-    cdef Py_ssize_t i
-    # four interleaved partial sums each: no chain of dependent additions
+    cdef Py_ssize_t i, j, start = 0, blen
     _zero4(ms4)
     _zero4(gs4)
     bias_terms(beta1, beta2, t, &c1, &c2)
-    for i in range(n):
-        sg = lans_scaled_grad(g[i] if g != NULL else 0, rescale, norm, clip_bound)
-        lans_moments(sg, &mean[i], &var[i], beta1, beta2)
-        lans_directions(w[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
-        mf = <float>md
-        gf = <float>gd
-        ms4[i & 3] += <double>mf * <double>mf
-        gs4[i & 3] += <double>gf * <double>gf
+    # blocks, as in _lamb_p1_f; both directions float32, as in MXNet's buffers
+    while start < n:
+        blen = n - start if n - start < AF_BLOCK else AF_BLOCK
+        gb = g + start if g != NULL else <const floating*>_zero_block
+        for i in range(blen):
+            j = start + i
+            sg = lans_scaled_grad(gb[i], rescale, norm, clip_bound)
+            lans_moments(sg, &mean[j], &var[j], beta1, beta2)
+            lans_directions(w[j], sg, mean[j], var[j], wd, eps, c1, c2, &md, &gd)
+            mb[i] = <float>md
+            gdb[i] = <float>gd
+        mx_sumsq4_f32(mb, blen, 1.0, ms4)
+        mx_sumsq4_f32(gdb, blen, 1.0, gs4)
+        memcpy(m_direction + start, mb, blen * sizeof(float))
+        memcpy(g_direction + start, gdb, blen * sizeof(float))
+        start += blen
     out[0] = _sum4(ms4)
     out[1] = _sum4(gs4)
 
 
-cdef void _lans_p2_f(floating* w, const floating* g, floating* mean, floating* var,
-                     Py_ssize_t n, const double* hp, double gnorm, double step_m,
-                     double step_g) noexcept nogil:
-    cdef floating wd = <floating><float>hp[1]
-    cdef floating rescale = <floating><float>hp[2]
-    cdef floating clip_bound = <floating><float>hp[3]
-    cdef floating beta1 = <floating><float>hp[4]
-    cdef floating beta2 = <floating><float>hp[5]
-    cdef floating eps = <floating><float>hp[6]
-    cdef floating t = <floating>hp[7]
-    cdef floating norm = <floating><float>gnorm
+cdef void _lans_p2_f(floating* w, const float* m_direction, const float* g_direction,
+                     Py_ssize_t n, double step_m, double step_g) noexcept nogil:
     cdef floating a = <floating>step_m
     cdef floating b = <floating>step_g
-    cdef floating c1, c2, sg, md, gd
     cdef Py_ssize_t i
-    bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
-        sg = lans_scaled_grad(g[i] if g != NULL else 0, rescale, norm, clip_bound)
-        lans_directions(w[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
-        w[i] = w[i] - (a * <floating><float>md + b * <floating><float>gd)
+        w[i] = w[i] - (a * <floating>m_direction[i] + b * <floating>g_direction[i])
 
 
 cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_bits* var,
@@ -531,10 +551,13 @@ cdef void _lans_steps(int mode, double lr, double beta1, float ratio_m, float ra
 
 
 cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mean, void* var,
-                       AFSegs* s, const double* hp, int nt) noexcept nogil:
+                       float* direction, AFSegs* s, const double* hp, int nt) noexcept nogil:
+    # direction: float32 scratch of twice the weight's size (float32 and
+    # float64 weights): the momentum direction, then the gradient direction
     cdef Py_ssize_t k, o, go
     cdef double wsq, gsq, msq, dsq, gnorm, step_m, step_g
     cdef Py_ssize_t wsize = 8 if mode == AF_F64 else (2 if mode >= AF_H16 else 4)
+    cdef Py_ssize_t total = s.off[s.n - 1] + s.length[s.n - 1]
     # pass 0: ||w|| and ||rescale * g||
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
@@ -550,12 +573,12 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
         go = s.goff[k]
         if mode == AF_F32:
             _lans_p1_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
-                       (<float*>mean) + o, (<float*>var) + o, s.length[k], hp, gnorm,
-                       s.part + 2 * k)
+                       (<float*>mean) + o, (<float*>var) + o, direction + o, direction + total + o,
+                       s.length[k], hp, gnorm, s.part + 2 * k)
         elif mode == AF_F64:
             _lans_p1_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
-                       (<double*>mean) + o, (<double*>var) + o, s.length[k], hp, gnorm,
-                       s.part + 2 * k)
+                       (<double*>mean) + o, (<double*>var) + o, direction + o, direction + total + o,
+                       s.length[k], hp, gnorm, s.part + 2 * k)
         elif mode == AF_H16:
             _lans_p1_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                          (<half_bits*>mean) + o, (<half_bits*>var) + o, s.length[k], hp,
@@ -572,12 +595,10 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
         o = s.off[k]
         go = s.goff[k]
         if mode == AF_F32:
-            _lans_p2_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
-                       (<float*>mean) + o, (<float*>var) + o, s.length[k], hp, gnorm,
+            _lans_p2_f((<float*>w) + o, direction + o, direction + total + o, s.length[k],
                        step_m, step_g)
         elif mode == AF_F64:
-            _lans_p2_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
-                       (<double*>mean) + o, (<double*>var) + o, s.length[k], hp, gnorm,
+            _lans_p2_f((<double*>w) + o, direction + o, direction + total + o, s.length[k],
                        step_m, step_g)
         elif mode == AF_H16:
             _lans_p2_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
@@ -602,6 +623,29 @@ cdef int _af_mode(cnp.ndarray weight, bint mp) except -1:
     raise TypeError("unsupported weight dtype %s" % weight.dtype)
 
 
+# Float32 scratch arrays for the directions, kept between steps so that a
+# model's updates reuse the same pages (a fresh 40 MB array costs more in page
+# faults than the update itself).  Taken and given back with the GIL held: two
+# threads stepping at once each get their own.  At most AF_POOL are kept.
+cdef list _af_pool = []
+cdef enum:
+    AF_POOL = 2
+
+
+cdef cnp.ndarray _af_take(Py_ssize_t n):
+    cdef cnp.ndarray buf
+    while _af_pool:
+        buf = _af_pool.pop()
+        if cnp.PyArray_SIZE(buf) >= n:
+            return buf
+    return np.empty(n, dtype=np.float32)
+
+
+cdef void _af_give(cnp.ndarray buf):
+    if len(_af_pool) < AF_POOL:
+        _af_pool.append(buf)
+
+
 cdef int _af_run(bint lans, cnp.ndarray weight, cnp.ndarray grad, object indices,
                  object master, cnp.ndarray mean, cnp.ndarray var,
                  const double* hp) except -1:
@@ -610,10 +654,15 @@ cdef int _af_run(bint lans, cnp.ndarray weight, cnp.ndarray grad, object indices
     cdef int mode = _af_mode(weight, master is not None)
     cdef Py_ssize_t n = cnp.PyArray_SIZE(weight), nrows, rowlen
     cdef cnp.ndarray idx
+    cdef cnp.ndarray scratch = None
+    cdef float* direction = NULL
     cdef void* mp = NULL
     cdef int nt
     if n == 0:
         return 0
+    if mode == AF_F32 or mode == AF_F64:
+        scratch = _af_take(2 * n if lans else n)
+        direction = <float*>cnp.PyArray_DATA(scratch)
     if master is not None:
         mp = cnp.PyArray_DATA(<cnp.ndarray?>master)
     if indices is None:
@@ -629,12 +678,16 @@ cdef int _af_run(bint lans, cnp.ndarray weight, cnp.ndarray grad, object indices
         with nogil:
             if lans:
                 _lans_tensor(mode, cnp.PyArray_DATA(weight), cnp.PyArray_DATA(grad), mp,
-                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), &s, hp, nt)
+                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), direction, &s,
+                             hp, nt)
             else:
                 _lamb_tensor(mode, cnp.PyArray_DATA(weight), cnp.PyArray_DATA(grad), mp,
-                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), &s, hp, nt)
+                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), direction, &s,
+                             hp, nt)
     finally:
         _af_free(&s)
+        if scratch is not None:
+            _af_give(scratch)
     return 0
 
 

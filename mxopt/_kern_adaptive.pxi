@@ -5,6 +5,14 @@
 #                  weight of any dtype.
 from mxopt._rules_common cimport clip as _ad_clip, square_root as _ad_sqrt
 
+cdef extern from "_sumsq.h" nogil:
+    void mx_sum4_f32(const float* x, Py_ssize_t n, double* acc)
+    void mx_sum4_f64(const double* x, Py_ssize_t n, double* acc)
+
+# elements per block of GroupAdaGrad's squared-gradient buffer (a multiple of 4)
+cdef enum:
+    GAG_BLOCK = 256
+
 
 # ---------------------------------------------------------------------------
 # GroupAdaGrad
@@ -14,16 +22,25 @@ cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
                           Py_ssize_t n, floating lr, floating rescale,
                           floating clip_bound, floating eps) noexcept nogil:
     # the squares are rounded in the weight's dtype, their sum kept in double
-    # in four interleaved partial sums (no chain of dependent additions)
-    cdef Py_ssize_t j
+    # in four interleaved partial sums (no chain of dependent additions):
+    # a vectorised loop squares a block into a buffer, _sumsq.h adds it up
+    cdef Py_ssize_t j, start = 0, blen
     cdef double ssq, acc[4]
     cdef floating gr, denom
+    cdef floating sq[GAG_BLOCK]
     _zero4(acc)
-    for j in range(n):
-        gr = g[j] * rescale
-        if clip_bound >= 0:
-            gr = _ad_clip(gr, clip_bound)
-        acc[j & 3] += <double>(gr * gr)
+    while start < n:
+        blen = n - start if n - start < GAG_BLOCK else GAG_BLOCK
+        for j in range(blen):
+            gr = g[start + j] * rescale
+            if clip_bound >= 0:
+                gr = _ad_clip(gr, clip_bound)
+            sq[j] = gr * gr
+        if floating is float:
+            mx_sum4_f32(sq, blen, acc)
+        else:
+            mx_sum4_f64(sq, blen, acc)
+        start += blen
     ssq = _sum4(acc)
     hist[0] = hist[0] + <floating>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)

@@ -18,20 +18,21 @@ cdef inline double _square_at(const void* data, int typenum, Py_ssize_t i) noexc
 
 cdef double _sum_squares_span(const void* data, int typenum, Py_ssize_t start,
                               Py_ssize_t stop) noexcept nogil:
-    # four independent double accumulators: the additions do not wait on one
-    # another (a fixed order, so the result does not depend on the compiler)
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef Py_ssize_t i = start
-    while i + 4 <= stop:
-        a0 += _square_at(data, typenum, i)
-        a1 += _square_at(data, typenum, i + 1)
-        a2 += _square_at(data, typenum, i + 2)
-        a3 += _square_at(data, typenum, i + 3)
-        i += 4
-    while i < stop:
-        a0 += _square_at(data, typenum, i)
-        i += 1
-    return (a0 + a1) + (a2 + a3)
+    # four interleaved double partial sums (_sumsq.h, vectorised), the last
+    # n % 4 squares added to the first; a fixed order, so the result does not
+    # depend on the compiler
+    cdef double acc[4]
+    cdef Py_ssize_t n4 = (stop - start) - (stop - start) % 4, i
+    _zero4(acc)
+    if typenum == cnp.NPY_FLOAT32:
+        mx_sumsq4_f32((<const float*>data) + start, n4, 1.0, acc)
+    elif typenum == cnp.NPY_FLOAT64:
+        mx_sumsq4_f64((<const double*>data) + start, n4, 1.0, acc)
+    else:
+        _sumsq4_half((<const half_bits*>data) + start, n4, 1.0, acc)
+    for i in range(start + n4, stop):
+        acc[0] += _square_at(data, typenum, i)
+    return _sum4(acc)
 
 
 cdef double _sum_squares_ptr(const void* data, int typenum, Py_ssize_t n) noexcept nogil:

@@ -129,13 +129,17 @@ cdef inline void adadelta_rule(real* w, real g, real* acc_g, real* acc_delta,
 cdef inline void ftrl_rule(real* w, real g, real* z, real* n, real lr, real wd,
                            real rescale, real clip_bound, real lamda1,
                            real beta) noexcept nogil:
-    # MXNet's ftrl_update; the weight is recomputed from (z, n) in closed form
+    # MXNet's ftrl_update; the weight is recomputed from (z, n) in closed form.
+    # sqrt(n + g^2) is the square root of the new n: taken once.
+    cdef real n_new, root_new
     g = g * rescale
     if clip_bound >= 0:
         g = clip(g, clip_bound)
-    z[0] = z[0] + (g - (square_root(n[0] + g * g) - square_root(n[0])) * w[0] / lr)
-    n[0] = n[0] + g * g
-    w[0] = ((sign(z[0]) * lamda1 - z[0]) / ((beta + square_root(n[0])) / lr + wd)
+    n_new = n[0] + g * g
+    root_new = square_root(n_new)
+    z[0] = z[0] + (g - (root_new - square_root(n[0])) * w[0] / lr)
+    n[0] = n_new
+    w[0] = ((sign(z[0]) * lamda1 - z[0]) / ((beta + root_new) / lr + wd)
             * greater_as_real(absolute(z[0]), lamda1))
 
 

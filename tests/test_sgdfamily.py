@@ -395,12 +395,37 @@ def test_sgld_seeded_runs_are_reproducible():
 
 def test_sgld_noise_comes_from_the_given_generator():
     lr = 0.04
-    opt = mx.optimizer.SGLD(learning_rate=lr, seed=np.random.default_rng(11))
+    shared = np.random.default_rng(11)
+    opt = mx.optimizer.SGLD(learning_rate=lr, seed=shared)
     w = np.zeros(1000)
     opt.update(0, w, np.zeros(1000), None)
-    xi = np.random.default_rng(11).standard_normal(1000)
+    replay = np.random.default_rng(11)
+    key = replay.integers(2 ** 64, dtype=np.uint64)      # one key per step and dtype
+    xi = mx.optimizer.SGLD.standard_normal(key, 1000, np.float64)
     np.testing.assert_allclose(w, math.sqrt(lr) * xi, rtol=1e-12)
+    # the shared generator moved on by exactly that draw
+    assert shared.integers(2 ** 64, dtype=np.uint64) == replay.integers(2 ** 64, dtype=np.uint64)
     json.dumps(opt.get_config())                         # a Generator is not config
+
+
+def test_sgld_noise_of_several_tensors_and_dtypes_is_one_draw_per_dtype():
+    lr = 0.01
+    opt = mx.optimizer.SGLD(learning_rate=lr, seed=5)
+    ws = [np.zeros(300, np.float32), np.zeros((20, 7), np.float64), np.zeros(50, np.float32),
+          np.zeros(64, np.float16)]
+    opt.update([0, 1, 2, 3], ws, [np.zeros_like(w) for w in ws], [None] * 4)
+    replay = np.random.default_rng(5)
+    keys = {}
+    for dt in (np.float32, np.float64, np.float16):     # the order the tensors first need them
+        keys[dt] = replay.integers(2 ** 64, dtype=np.uint64)
+    xi32 = mx.optimizer.SGLD.standard_normal(keys[np.float32], 350, np.float32)
+    xi64 = mx.optimizer.SGLD.standard_normal(keys[np.float64], 140, np.float64)
+    xi16 = mx.optimizer.SGLD.standard_normal(keys[np.float16], 64, np.float16)
+    root = math.sqrt(lr)
+    np.testing.assert_array_equal(ws[0], xi32[:300] * np.float32(root))
+    np.testing.assert_array_equal(ws[2], xi32[300:] * np.float32(root))
+    np.testing.assert_allclose(ws[1].ravel(), xi64 * root, rtol=1e-15)
+    np.testing.assert_allclose(ws[3], (xi16 * np.float16(root)).astype(np.float16), rtol=2e-3)
 
 
 @pytest.mark.parametrize("dtype,mp", [(np.float32, False), (np.float64, False),

@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from mxopt import _kernels
 from mxopt.optimizer import _sgdfamily
 from mxopt.optimizer.optimizer import Optimizer, _default_aggregate_num, register
 
@@ -28,12 +29,16 @@ class SGLD(Optimizer):
     weight decay and :math:`c` ``clip_gradient``.  There is no state
     (``create_state`` returns ``None``).
 
-    The noise comes from a NumPy :class:`numpy.random.Generator` owned by the
-    optimizer, so runs are reproducible: pass ``seed`` (an int, or a
-    ``Generator`` to share one).  MXNet draws from its global ``mx.random``
+    Runs are reproducible: pass ``seed`` (an int, or a
+    :class:`numpy.random.Generator` to share one).  Each update takes one
+    64-bit key from that generator per noise dtype, and
+    :meth:`standard_normal` turns the key into the normal numbers, in
+    parallel (xoshiro256++ streams, ziggurat method; the numbers do not
+    depend on the thread count).  MXNet draws from its global ``mx.random``
     generator instead, so mxopt and MXNet agree in distribution, not in
     individual draws.  Noise is drawn in the weight's precision (float32 for
-    float16 weights with a master copy).
+    float16 weights, which receive it rounded to float16, and for float16
+    weights with a master copy).
 
     Row-sparse and CSR gradients follow the dense rule (MXNet densifies them):
     every row takes the weight decay and the noise, rows absent from the
@@ -97,29 +102,59 @@ class SGLD(Optimizer):
             raise TypeError("SGLD has no state (None), received %s" % type(state).__name__)
         return "sgld", []
 
-    def _noise_buffer(self, dtype, size):
-        """A reusable scratch array of at least ``size`` elements."""
-        buf = self._noise.get(dtype)
+    def _noise_buffer(self, dtype, size, slot=None):
+        """A reusable scratch array of at least ``size`` elements (one per
+        dtype, or per ``slot`` for a second array of the same dtype)."""
+        slot = dtype if slot is None else slot
+        buf = self._noise.get(slot)
         if buf is None or buf.size < size:
-            buf = self._noise[dtype] = np.empty(max(size, 1), dtype=dtype)
+            buf = self._noise[slot] = np.empty(max(size, 1), dtype=dtype)
         return buf
 
+    @staticmethod
+    def standard_normal(key, size, dtype=np.float32):
+        """The standard normal numbers an update draws from ``key``.
+
+        An update takes ``key = generator.integers(2**64, dtype=np.uint64)``
+        once per noise dtype (float32, float64, float16, in the order the
+        tensors first need them) and lays the numbers of
+        ``standard_normal(key, total, dtype)`` over its tensors of that dtype
+        in order, flattened in C order.  float16 noise is the float32 numbers
+        rounded to float16.
+
+        Parameters
+        ----------
+        key : int
+            In ``[0, 2**64)``.
+        size : int
+            How many numbers.
+        dtype : float32, float64 or float16
+        """
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float16, np.float32, np.float64):
+            raise TypeError("dtype must be float16, float32 or float64, received %s" % dtype)
+        out = np.empty(size, dtype=np.float32 if dtype == np.float16 else dtype)
+        _kernels.standard_normal_fill(out, key)
+        return out.astype(dtype) if dtype == np.float16 else out
+
     def _draw(self, plans):
-        """Fill one standard-normal array per tensor, one draw per dtype."""
+        """Fill one standard-normal array per tensor, one key per dtype."""
         totals = {}
         for plan in plans:
             dt = _NOISE_DTYPE[plan.mode]
             totals[dt] = totals.get(dt, 0) + plan.weight.size
         flat = {}
         for dt, total in totals.items():
+            key = int(self._rng.integers(2 ** 64, dtype=np.uint64))
             if dt == np.float16:
-                scratch = self._noise_buffer(np.dtype(np.float32), total)[:total]
-                self._rng.standard_normal(out=scratch, dtype=np.float32)
+                # not the float32 tensors' noise array: that one is in use
+                scratch = self._noise_buffer(np.dtype(np.float32), total, "f16 scratch")[:total]
+                _kernels.standard_normal_fill(scratch, key)
                 buf = self._noise_buffer(dt, total)[:total]
                 np.copyto(buf, scratch, casting="same_kind")
             else:
                 buf = self._noise_buffer(dt, total)[:total]
-                self._rng.standard_normal(out=buf, dtype=dt)
+                _kernels.standard_normal_fill(buf, key)
             flat[dt] = [buf, 0]
         for plan in plans:
             slot = flat[_NOISE_DTYPE[plan.mode]]

@@ -579,7 +579,8 @@ def test_sgld_drift_matches_mxnet_elementwise(mxnet, ci, case):
         mx_noise = mxnet.nd.random.normal(0, math.sqrt(lr), shape=shape, dtype=dtype).asnumpy()
         mo_opt.update(0, mo_w, g, None)
         assert mo_opt._get_lr(0) == lr
-        xi = replay.standard_normal(size=mo_w.size, dtype=dtype).reshape(shape)
+        key = replay.integers(2 ** 64, dtype=np.uint64)
+        xi = mxopt.optimizer.SGLD.standard_normal(key, mo_w.size, dtype).reshape(shape)
         mo_noise = xi * dtype(math.sqrt(lr))
         what = "sgld %s step %d" % (config, step)
         compare("sgld(drift)", case, mo_w - mo_noise, mx_w.asnumpy() - mx_noise, what)
