@@ -7,7 +7,7 @@ import gc
 import statistics
 import time
 
-__all__ = ["measure", "summary", "fmt_time"]
+__all__ = ["measure", "measure_turns", "summary", "fmt_time"]
 
 
 def measure(fn, repeat, warmup=1, number=1, before=None, budget=None):
@@ -49,6 +49,42 @@ def measure(fn, repeat, warmup=1, number=1, before=None, budget=None):
                 for _ in range(number):
                     fn()
                 samples.append((clock() - t0) / number)
+    finally:
+        if enabled:
+            gc.enable()
+    return samples
+
+
+def measure_turns(fns, repeat, warmup=1, number=None, between=None):
+    """Time several contenders in turns: round ``k`` takes one sample of each
+    before round ``k + 1`` starts, the order reversed every other round, so a
+    change in the machine's load reaches every contender alike.
+
+    ``fns`` maps a name to a callable, ``number`` (optional) a name to the
+    calls per sample (default 1).  ``between`` (optional) runs untimed before
+    each sample, e.g. a pause that lets the previous contender's threads go
+    idle.  Returns ``{name: per-call seconds of every sample}``; the garbage
+    collector is off while timing, as in :func:`measure`.
+    """
+    clock = time.perf_counter
+    number = dict(number or {})
+    names = list(fns)
+    for name in names:
+        for _ in range(warmup):
+            fns[name]()
+    samples = {name: [] for name in names}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for k in range(repeat):
+            for name in (names if k % 2 == 0 else names[::-1]):
+                fn, calls = fns[name], number.get(name, 1)
+                if between is not None:
+                    between()
+                t0 = clock()
+                for _ in range(calls):
+                    fn()
+                samples[name].append((clock() - t0) / calls)
     finally:
         if enabled:
             gc.enable()

@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from _timing import fmt_time, measure, summary  # noqa: E402
+from _timing import fmt_time, measure, measure_turns, summary  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -649,6 +649,33 @@ def run_baseline(case, who, make, env, **kw):
         case.record(who, skipped="%s: %s" % (type(exc).__name__, exc))
 
 
+def run_with_torch(env, case, step, what, make, number=1, torch_number=1, pauses=True):
+    """Time mxopt's ``step`` and PyTorch's step from ``make()`` -> (step,
+    description) in turns (:func:`measure_turns`; with ``pauses``, a pause
+    before every sample), so that both see the same machine; without PyTorch
+    (or when ``make`` fails) mxopt is timed alone and the skip recorded."""
+    try:
+        tstep, twhat = make()
+    except Exception as exc:
+        tstep, twhat = None, "%s: %s" % (type(exc).__name__, exc)
+    if tstep is None:
+        case.record("mxopt", timed(env, step, number=number), what=what)
+        case.record("torch", skipped=twhat)
+        return
+    cfg = env.cfg
+    try:
+        samples = measure_turns({"mxopt": step, "torch": tstep}, cfg["repeat"],
+                                warmup=cfg["warmup"],
+                                number={"mxopt": number, "torch": torch_number},
+                                between=pause if pauses else None)
+    except Exception as exc:
+        case.record("torch", skipped="%s: %s" % (type(exc).__name__, exc))
+        case.record("mxopt", timed(env, step, number=number), what=what)
+        return
+    case.record("mxopt", samples["mxopt"], what=what)
+    case.record("torch", samples["torch"], what=twhat)
+
+
 def run_dense(env, case):
     name, shape, dtype, mp = case.optimizer, case.extra["shape"], case.extra["dtype"], \
         case.extra["mp"]
@@ -669,11 +696,12 @@ def run_dense(env, case):
 
     def step():
         opt.update_multi_precision(0, w, g, state)
-    case.record("mxopt", timed(env, step), what="mxopt %s" % type(opt).__name__)
+    what = "mxopt %s" % type(opt).__name__
     if mp:
+        case.record("mxopt", timed(env, step), what=what)
         case.record("torch", skipped="PyTorch's optimizers keep no float32 master copy")
     else:
-        run_baseline(case, "torch", lambda: make_torch(env, name, opt, [w], [g]), env)
+        run_with_torch(env, case, step, what, lambda: make_torch(env, name, opt, [w], [g]))
     run_baseline(case, "numpy",
                  lambda: numpy_dense_step(env, case, name, case.kwargs, w, g, mp), env)
 
@@ -792,12 +820,11 @@ def run_small(env, case):
     def step():
         update(0, w, g, state)
     number = cfg["small_number"]
-    case.record("mxopt", timed(env, step, number=number),
-                what="mxopt %s.update, one call" % type(opt).__name__)
-    case.bytes = dense_traffic(w, g, state, False)
     tnumber = max(number // 4, 50)
-    run_baseline(case, "torch", lambda: make_torch(env, name, opt, [w], [g]), env,
-                 number=tnumber)
+    run_with_torch(env, case, step, "mxopt %s.update, one call" % type(opt).__name__,
+                   lambda: make_torch(env, name, opt, [w], [g]), number=number,
+                   torch_number=tnumber, pauses=False)  # one thread: nothing to let idle
+    case.bytes = dense_traffic(w, g, state, False)
 
     def numpy_small():
         ref = NumpyRef(env, name, case.kwargs)
