@@ -35,6 +35,7 @@ cdef enum:
 # gradient block (_zero_block) in either precision
 cdef enum:
     AF_BLOCK = 256
+    AF_PARTS = 3   # partial sums per segment (LANS: ||m_dir||^2, ||g_dir||^2, ||w||^2)
 
 
 cdef extern from "_sumsq.h" nogil:
@@ -65,13 +66,13 @@ cdef struct AFSegs:
     Py_ssize_t* off        # first element of each segment (weight and states)
     Py_ssize_t* length
     Py_ssize_t* goff       # first element in the gradient data, -1: zero gradient
-    double* part           # 2 partial sums per segment
+    double* part           # AF_PARTS partial sums per segment
 
 
 cdef int _af_alloc(AFSegs* s) except -1:
     cdef Py_ssize_t m = s.n if s.n > 0 else 1
     s.off = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * 3 * m)
-    s.part = <double*>malloc(sizeof(double) * 2 * m)
+    s.part = <double*>malloc(sizeof(double) * AF_PARTS * m)
     if s.off == NULL or s.part == NULL:
         free(s.off)
         free(s.part)
@@ -122,8 +123,16 @@ cdef inline void _af_sums(AFSegs* s, double* a, double* b) noexcept nogil:
     a[0] = 0.0
     b[0] = 0.0
     for k in range(s.n):
-        a[0] += s.part[2 * k]
-        b[0] += s.part[2 * k + 1]
+        a[0] += s.part[AF_PARTS * k]
+        b[0] += s.part[AF_PARTS * k + 1]
+
+
+cdef inline double _af_sum_third(AFSegs* s) noexcept nogil:
+    cdef Py_ssize_t k
+    cdef double c = 0.0
+    for k in range(s.n):
+        c += s.part[AF_PARTS * k + 2]
+    return c
 
 
 cdef inline float _af_trust(double wsq, double dsq, double lower, double upper) noexcept nogil:
@@ -310,19 +319,19 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
         if mode == AF_F32:
             _lamb_p1_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
                        (<float*>mean) + o, (<float*>var) + o, direction + o, s.length[k], hp,
-                       s.part + 2 * k)
+                       s.part + AF_PARTS * k)
         elif mode == AF_F64:
             _lamb_p1_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
                        (<double*>mean) + o, (<double*>var) + o, direction + o, s.length[k], hp,
-                       s.part + 2 * k)
+                       s.part + AF_PARTS * k)
         elif mode == AF_H16:
             _lamb_p1_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                          (<half_bits*>mean) + o, (<half_bits*>var) + o, s.length[k], hp,
-                         s.part + 2 * k)
+                         s.part + AF_PARTS * k)
         else:
             _lamb_p1_mp((<const half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                         (<float*>master) + o, (<float*>mean) + o, (<float*>var) + o,
-                        s.length[k], hp, s.part + 2 * k)
+                        s.length[k], hp, s.part + AF_PARTS * k)
     _af_sums(s, &wsq, &dsq)
     step = _lamb_step(mode, hp[0], _af_trust(wsq, dsq, hp[9], hp[10]))
     for k in prange(s.n, schedule='static', num_threads=nt):
@@ -342,17 +351,20 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
 # ------------------------------------------------------------------- LANS
 cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double rescale,
                    double* out) noexcept nogil:
-    # ||w||^2 and ||rescale * g||^2 (MXNet: the float16 weight in mp mode)
+    # ||w||^2 (unless w is NULL: the float32/float64 first pass takes it) and
+    # ||rescale * g||^2 (MXNet: the float16 weight in mp mode)
     cdef double ws4[4]
     cdef double gs4[4]
     _zero4(ws4)
     _zero4(gs4)
     if mode == AF_F32:
-        mx_sumsq4_f32(<const float*>w, n, 1.0, ws4)
+        if w != NULL:
+            mx_sumsq4_f32(<const float*>w, n, 1.0, ws4)
         if g != NULL:
             mx_sumsq4_f32(<const float*>g, n, rescale, gs4)
     elif mode == AF_F64:
-        mx_sumsq4_f64(<const double*>w, n, 1.0, ws4)
+        if w != NULL:
+            mx_sumsq4_f64(<const double*>w, n, 1.0, ws4)
         if g != NULL:
             mx_sumsq4_f64(<const double*>g, n, rescale, gs4)
     else:
@@ -380,9 +392,11 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef float gdb[AF_BLOCK]
     cdef double ms4[4]
     cdef double gs4[4]
+    cdef double ws4[4]
     cdef Py_ssize_t i, j, start = 0, blen
     _zero4(ms4)
     _zero4(gs4)
+    _zero4(ws4)
     bias_terms(beta1, beta2, t, &c1, &c2)
     # blocks, as in _lamb_p1_f; both directions float32, as in MXNet's buffers
     while start < n:
@@ -397,11 +411,13 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
             gdb[i] = <float>gd
         mx_sumsq4_f32(mb, blen, 1.0, ms4)
         mx_sumsq4_f32(gdb, blen, 1.0, gs4)
+        _sumsq4(w + start, blen, 1.0, ws4)   # ||w||, read here rather than in a pass of its own
         memcpy(m_direction + start, mb, blen * sizeof(float))
         memcpy(g_direction + start, gdb, blen * sizeof(float))
         start += blen
     out[0] = _sum4(ms4)
     out[1] = _sum4(gs4)
+    out[2] = _sum4(ws4)
 
 
 cdef void _lans_p2_f(floating* w, const float* m_direction, const float* g_direction,
@@ -558,13 +574,14 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
     cdef double wsq, gsq, msq, dsq, gnorm, step_m, step_g
     cdef Py_ssize_t wsize = 8 if mode == AF_F64 else (2 if mode >= AF_H16 else 4)
     cdef Py_ssize_t total = s.off[s.n - 1] + s.length[s.n - 1]
-    # pass 0: ||w|| and ||rescale * g||
+    cdef bint w_in_p1 = mode == AF_F32 or mode == AF_F64
+    # pass 0: ||rescale * g|| (and ||w|| in the float16 modes)
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
         go = s.goff[k]
-        _lans_p0(mode, (<const char*>w) + o * wsize,
+        _lans_p0(mode, <const void*>NULL if w_in_p1 else <const void*>((<const char*>w) + o * wsize),
                  (<const char*>g) + go * wsize if go >= 0 else NULL,
-                 s.length[k], hp[2], s.part + 2 * k)
+                 s.length[k], hp[2], s.part + AF_PARTS * k)
     _af_sums(s, &wsq, &gsq)
     gnorm = sqrtf(<float>gsq)
     # pass 1: moments, ||m_dir||, ||g_dir||
@@ -574,20 +591,22 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
         if mode == AF_F32:
             _lans_p1_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
                        (<float*>mean) + o, (<float*>var) + o, direction + o, direction + total + o,
-                       s.length[k], hp, gnorm, s.part + 2 * k)
+                       s.length[k], hp, gnorm, s.part + AF_PARTS * k)
         elif mode == AF_F64:
             _lans_p1_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
                        (<double*>mean) + o, (<double*>var) + o, direction + o, direction + total + o,
-                       s.length[k], hp, gnorm, s.part + 2 * k)
+                       s.length[k], hp, gnorm, s.part + AF_PARTS * k)
         elif mode == AF_H16:
             _lans_p1_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                          (<half_bits*>mean) + o, (<half_bits*>var) + o, s.length[k], hp,
-                         gnorm, s.part + 2 * k)
+                         gnorm, s.part + AF_PARTS * k)
         else:
             _lans_p1_mp((<const half_bits*>g) + go if go >= 0 else NULL,
                         (<float*>master) + o, (<float*>mean) + o, (<float*>var) + o,
-                        s.length[k], hp, gnorm, s.part + 2 * k)
+                        s.length[k], hp, gnorm, s.part + AF_PARTS * k)
     _af_sums(s, &msq, &dsq)
+    if w_in_p1:
+        wsq = _af_sum_third(s)
     _lans_steps(mode, hp[0], hp[4], _af_trust(wsq, msq, hp[8], hp[9]),
                 _af_trust(wsq, dsq, hp[8], hp[9]), &step_m, &step_g)
     # pass 2: apply both parts
