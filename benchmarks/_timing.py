@@ -55,14 +55,17 @@ def measure(fn, repeat, warmup=1, number=1, before=None, budget=None):
     return samples
 
 
-def measure_turns(fns, repeat, warmup=1, number=None, between=None):
-    """Time several contenders in turns: round ``k`` takes one sample of each
-    before round ``k + 1`` starts, the order reversed every other round, so a
-    change in the machine's load reaches every contender alike.
+def measure_turns(fns, repeat, warmup=1, number=None, between=None, per_turn=3):
+    """Time several contenders in turns of ``per_turn`` samples, the order
+    reversed every other round, until each has ``repeat`` samples, so that a
+    change in the machine's load during the run reaches every contender
+    alike.  Each turn starts with one untimed call, which brings that
+    contender's arrays back into the caches the other one used: the samples
+    then see what back-to-back timing sees.
 
     ``fns`` maps a name to a callable, ``number`` (optional) a name to the
     calls per sample (default 1).  ``between`` (optional) runs untimed before
-    each sample, e.g. a pause that lets the previous contender's threads go
+    each turn, e.g. a pause that lets the previous contender's threads go
     idle.  Returns ``{name: per-call seconds of every sample}``; the garbage
     collector is off while timing, as in :func:`measure`.
     """
@@ -76,15 +79,22 @@ def measure_turns(fns, repeat, warmup=1, number=None, between=None):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for k in range(repeat):
-            for name in (names if k % 2 == 0 else names[::-1]):
+        turn = 0
+        while any(len(samples[name]) < repeat for name in names):
+            for name in (names if turn % 2 == 0 else names[::-1]):
+                todo = min(per_turn, repeat - len(samples[name]))
+                if todo <= 0:
+                    continue
                 fn, calls = fns[name], number.get(name, 1)
                 if between is not None:
                     between()
-                t0 = clock()
-                for _ in range(calls):
-                    fn()
-                samples[name].append((clock() - t0) / calls)
+                fn()
+                for _ in range(todo):
+                    t0 = clock()
+                    for _ in range(calls):
+                        fn()
+                    samples[name].append((clock() - t0) / calls)
+            turn += 1
     finally:
         if enabled:
             gc.enable()

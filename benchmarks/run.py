@@ -652,7 +652,7 @@ def run_baseline(case, who, make, env, **kw):
 def run_with_torch(env, case, step, what, make, number=1, torch_number=1, pauses=True):
     """Time mxopt's ``step`` and PyTorch's step from ``make()`` -> (step,
     description) in turns (:func:`measure_turns`; with ``pauses``, a pause
-    before every sample), so that both see the same machine; without PyTorch
+    before every turn), so that both see the same machine; without PyTorch
     (or when ``make`` fails) mxopt is timed alone and the skip recorded."""
     try:
         tstep, twhat = make()
