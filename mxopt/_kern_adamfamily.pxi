@@ -376,8 +376,7 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
 
 
 cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* var,
-                     float* m_direction, float* g_direction, Py_ssize_t n, const double* hp,
-                     double gnorm, double* out) noexcept nogil:
+                     Py_ssize_t n, const double* hp, double gnorm, double* out) noexcept nogil:
     cdef floating wd = <floating><float>hp[1]
     cdef floating rescale = <floating><float>hp[2]
     cdef floating clip_bound = <floating><float>hp[3]
@@ -388,7 +387,7 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     cdef floating norm = <floating><float>gnorm
     cdef floating c1, c2, sg, md, gd
     cdef const floating* gb
-    cdef float mb[AF_BLOCK]  # local: the loop needs no run-time alias checks to vectorise
+    cdef float mb[AF_BLOCK]  # both directions as MXNet's float32 buffers hold them
     cdef float gdb[AF_BLOCK]
     cdef double ms4[4]
     cdef double gs4[4]
@@ -398,7 +397,7 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
     _zero4(gs4)
     _zero4(ws4)
     bias_terms(beta1, beta2, t, &c1, &c2)
-    # blocks, as in _lamb_p1_f; both directions float32, as in MXNet's buffers
+    # blocks, as in _lamb_p1_f
     while start < n:
         blen = n - start if n - start < AF_BLOCK else AF_BLOCK
         gb = g + start if g != NULL else <const floating*>_zero_block
@@ -412,21 +411,34 @@ cdef void _lans_p1_f(floating* w, const floating* g, floating* mean, floating* v
         mx_sumsq4_f32(mb, blen, 1.0, ms4)
         mx_sumsq4_f32(gdb, blen, 1.0, gs4)
         _sumsq4(w + start, blen, 1.0, ws4)   # ||w||, read here rather than in a pass of its own
-        memcpy(m_direction + start, mb, blen * sizeof(float))
-        memcpy(g_direction + start, gdb, blen * sizeof(float))
         start += blen
     out[0] = _sum4(ms4)
     out[1] = _sum4(gs4)
     out[2] = _sum4(ws4)
 
 
-cdef void _lans_p2_f(floating* w, const float* m_direction, const float* g_direction,
-                     Py_ssize_t n, double step_m, double step_g) noexcept nogil:
+cdef void _lans_p2_f(floating* w, const floating* g, floating* mean, floating* var,
+                     Py_ssize_t n, const double* hp, double gnorm, double step_m,
+                     double step_g) noexcept nogil:
+    # the directions recomputed from the new moments (fewer bytes than
+    # keeping both from the first pass: see the note at _lans_tensor)
+    cdef floating wd = <floating><float>hp[1]
+    cdef floating rescale = <floating><float>hp[2]
+    cdef floating clip_bound = <floating><float>hp[3]
+    cdef floating beta1 = <floating><float>hp[4]
+    cdef floating beta2 = <floating><float>hp[5]
+    cdef floating eps = <floating><float>hp[6]
+    cdef floating t = <floating>hp[7]
+    cdef floating norm = <floating><float>gnorm
     cdef floating a = <floating>step_m
     cdef floating b = <floating>step_g
+    cdef floating c1, c2, sg, md, gd
     cdef Py_ssize_t i
+    bias_terms(beta1, beta2, t, &c1, &c2)
     for i in range(n):
-        w[i] = w[i] - (a * <floating>m_direction[i] + b * <floating>g_direction[i])
+        sg = lans_scaled_grad(g[i] if g != NULL else 0, rescale, norm, clip_bound)
+        lans_directions(w[i], sg, mean[i], var[i], wd, eps, c1, c2, &md, &gd)
+        w[i] = w[i] - (a * <floating><float>md + b * <floating><float>gd)
 
 
 cdef void _lans_p1_h16(half_bits* w, const half_bits* g, half_bits* mean, half_bits* var,
@@ -567,13 +579,14 @@ cdef void _lans_steps(int mode, double lr, double beta1, float ratio_m, float ra
 
 
 cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mean, void* var,
-                       float* direction, AFSegs* s, const double* hp, int nt) noexcept nogil:
-    # direction: float32 scratch of twice the weight's size (float32 and
-    # float64 weights): the momentum direction, then the gradient direction
+                       AFSegs* s, const double* hp, int nt) noexcept nogil:
+    # Three passes: ||g||; the moments with ||w||, ||m_dir||, ||g_dir||; the
+    # step, with both directions recomputed.  Keeping the two directions from
+    # the first pass instead would write and read two more arrays (four more
+    # with the write's cache-line reads) to save reading g, m and v again.
     cdef Py_ssize_t k, o, go
     cdef double wsq, gsq, msq, dsq, gnorm, step_m, step_g
     cdef Py_ssize_t wsize = 8 if mode == AF_F64 else (2 if mode >= AF_H16 else 4)
-    cdef Py_ssize_t total = s.off[s.n - 1] + s.length[s.n - 1]
     cdef bint w_in_p1 = mode == AF_F32 or mode == AF_F64
     # pass 0: ||rescale * g|| (and ||w|| in the float16 modes)
     for k in prange(s.n, schedule='static', num_threads=nt):
@@ -590,12 +603,12 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
         go = s.goff[k]
         if mode == AF_F32:
             _lans_p1_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
-                       (<float*>mean) + o, (<float*>var) + o, direction + o, direction + total + o,
-                       s.length[k], hp, gnorm, s.part + AF_PARTS * k)
+                       (<float*>mean) + o, (<float*>var) + o, s.length[k], hp, gnorm,
+                       s.part + AF_PARTS * k)
         elif mode == AF_F64:
             _lans_p1_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
-                       (<double*>mean) + o, (<double*>var) + o, direction + o, direction + total + o,
-                       s.length[k], hp, gnorm, s.part + AF_PARTS * k)
+                       (<double*>mean) + o, (<double*>var) + o, s.length[k], hp, gnorm,
+                       s.part + AF_PARTS * k)
         elif mode == AF_H16:
             _lans_p1_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                          (<half_bits*>mean) + o, (<half_bits*>var) + o, s.length[k], hp,
@@ -614,10 +627,12 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
         o = s.off[k]
         go = s.goff[k]
         if mode == AF_F32:
-            _lans_p2_f((<float*>w) + o, direction + o, direction + total + o, s.length[k],
+            _lans_p2_f((<float*>w) + o, (<const float*>g) + go if go >= 0 else NULL,
+                       (<float*>mean) + o, (<float*>var) + o, s.length[k], hp, gnorm,
                        step_m, step_g)
         elif mode == AF_F64:
-            _lans_p2_f((<double*>w) + o, direction + o, direction + total + o, s.length[k],
+            _lans_p2_f((<double*>w) + o, (<const double*>g) + go if go >= 0 else NULL,
+                       (<double*>mean) + o, (<double*>var) + o, s.length[k], hp, gnorm,
                        step_m, step_g)
         elif mode == AF_H16:
             _lans_p2_h16((<half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
@@ -642,7 +657,7 @@ cdef int _af_mode(cnp.ndarray weight, bint mp) except -1:
     raise TypeError("unsupported weight dtype %s" % weight.dtype)
 
 
-# Float32 scratch arrays for the directions, kept between steps so that a
+# Float32 scratch arrays for LAMB's direction, kept between steps so that a
 # model's updates reuse the same pages (a fresh 40 MB array costs more in page
 # faults than the update itself).  Taken and given back with the GIL held: two
 # threads stepping at once each get their own.  At most AF_POOL are kept.
@@ -679,8 +694,8 @@ cdef int _af_run(bint lans, cnp.ndarray weight, cnp.ndarray grad, object indices
     cdef int nt
     if n == 0:
         return 0
-    if mode == AF_F32 or mode == AF_F64:
-        scratch = _af_take(2 * n if lans else n)
+    if not lans and (mode == AF_F32 or mode == AF_F64):
+        scratch = _af_take(n)
         direction = <float*>cnp.PyArray_DATA(scratch)
     if master is not None:
         mp = cnp.PyArray_DATA(<cnp.ndarray?>master)
@@ -697,8 +712,7 @@ cdef int _af_run(bint lans, cnp.ndarray weight, cnp.ndarray grad, object indices
         with nogil:
             if lans:
                 _lans_tensor(mode, cnp.PyArray_DATA(weight), cnp.PyArray_DATA(grad), mp,
-                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), direction, &s,
-                             hp, nt)
+                             cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), &s, hp, nt)
             else:
                 _lamb_tensor(mode, cnp.PyArray_DATA(weight), cnp.PyArray_DATA(grad), mp,
                              cnp.PyArray_DATA(mean), cnp.PyArray_DATA(var), direction, &s,
