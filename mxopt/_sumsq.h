@@ -10,6 +10,9 @@
  *
  * Calls that continue a sum must start at an index that is a multiple of 4
  * of the loop they continue (the block loops of the callers do).
+ *
+ * C++ (the kernels are compiled as C++): one template per sum, for float
+ * and double, behind the plain names the Cython code declares.
  */
 #ifndef MXOPT_SUMSQ_H
 #define MXOPT_SUMSQ_H
@@ -23,78 +26,68 @@
 #define MX_SUMSQ_SSE2 0
 #endif
 
-static inline void mx_sumsq4_f32(const float* x, ptrdiff_t n, double scale, double* acc) {
+#if MX_SUMSQ_SSE2
+/* x[i..i+3] widened to double: lanes 0-1 in lo, 2-3 in hi */
+static inline void mx_load4_pd(const float* x, __m128d* lo, __m128d* hi) {
+    __m128 v = _mm_loadu_ps(x);
+    *lo = _mm_cvtps_pd(v);
+    *hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+}
+
+static inline void mx_load4_pd(const double* x, __m128d* lo, __m128d* hi) {
+    *lo = _mm_loadu_pd(x);
+    *hi = _mm_loadu_pd(x + 2);
+}
+#endif
+
+/* square: acc[i & 3] += (x[i] * scale)^2; otherwise acc[i & 3] += x[i] */
+template <typename T, bool square>
+static inline void mx_sum4_t(const T* x, ptrdiff_t n, double scale, double* acc) {
     ptrdiff_t i = 0;
 #if MX_SUMSQ_SSE2
     __m128d a01 = _mm_loadu_pd(acc), a23 = _mm_loadu_pd(acc + 2);
     const __m128d s = _mm_set1_pd(scale);
     for (; i + 4 <= n; i += 4) {
-        __m128 v = _mm_loadu_ps(x + i);
-        __m128d lo = _mm_mul_pd(_mm_cvtps_pd(v), s);
-        __m128d hi = _mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(v, v)), s);
-        a01 = _mm_add_pd(a01, _mm_mul_pd(lo, lo));
-        a23 = _mm_add_pd(a23, _mm_mul_pd(hi, hi));
+        __m128d lo, hi;
+        mx_load4_pd(x + i, &lo, &hi);
+        if (square) {
+            lo = _mm_mul_pd(lo, s);
+            hi = _mm_mul_pd(hi, s);
+            lo = _mm_mul_pd(lo, lo);
+            hi = _mm_mul_pd(hi, hi);
+        }
+        a01 = _mm_add_pd(a01, lo);
+        a23 = _mm_add_pd(a23, hi);
     }
     _mm_storeu_pd(acc, a01);
     _mm_storeu_pd(acc + 2, a23);
 #endif
     for (; i < n; i++) {
-        double d = (double)x[i] * scale;
-        acc[i & 3] += d * d;
+        double d = (double)x[i];
+        if (square) {
+            d = d * scale;
+            d = d * d;
+        }
+        acc[i & 3] += d;
     }
 }
 
+static inline void mx_sumsq4_f32(const float* x, ptrdiff_t n, double scale, double* acc) {
+    mx_sum4_t<float, true>(x, n, scale, acc);
+}
+
 static inline void mx_sumsq4_f64(const double* x, ptrdiff_t n, double scale, double* acc) {
-    ptrdiff_t i = 0;
-#if MX_SUMSQ_SSE2
-    __m128d a01 = _mm_loadu_pd(acc), a23 = _mm_loadu_pd(acc + 2);
-    const __m128d s = _mm_set1_pd(scale);
-    for (; i + 4 <= n; i += 4) {
-        __m128d lo = _mm_mul_pd(_mm_loadu_pd(x + i), s);
-        __m128d hi = _mm_mul_pd(_mm_loadu_pd(x + i + 2), s);
-        a01 = _mm_add_pd(a01, _mm_mul_pd(lo, lo));
-        a23 = _mm_add_pd(a23, _mm_mul_pd(hi, hi));
-    }
-    _mm_storeu_pd(acc, a01);
-    _mm_storeu_pd(acc + 2, a23);
-#endif
-    for (; i < n; i++) {
-        double d = x[i] * scale;
-        acc[i & 3] += d * d;
-    }
+    mx_sum4_t<double, true>(x, n, scale, acc);
 }
 
 /* acc[j] += x[i] for i % 4 == j, in double: the same partition, for values
  * already squared (and rounded) by the caller. */
 static inline void mx_sum4_f32(const float* x, ptrdiff_t n, double* acc) {
-    ptrdiff_t i = 0;
-#if MX_SUMSQ_SSE2
-    __m128d a01 = _mm_loadu_pd(acc), a23 = _mm_loadu_pd(acc + 2);
-    for (; i + 4 <= n; i += 4) {
-        __m128 v = _mm_loadu_ps(x + i);
-        a01 = _mm_add_pd(a01, _mm_cvtps_pd(v));
-        a23 = _mm_add_pd(a23, _mm_cvtps_pd(_mm_movehl_ps(v, v)));
-    }
-    _mm_storeu_pd(acc, a01);
-    _mm_storeu_pd(acc + 2, a23);
-#endif
-    for (; i < n; i++)
-        acc[i & 3] += (double)x[i];
+    mx_sum4_t<float, false>(x, n, 1.0, acc);
 }
 
 static inline void mx_sum4_f64(const double* x, ptrdiff_t n, double* acc) {
-    ptrdiff_t i = 0;
-#if MX_SUMSQ_SSE2
-    __m128d a01 = _mm_loadu_pd(acc), a23 = _mm_loadu_pd(acc + 2);
-    for (; i + 4 <= n; i += 4) {
-        a01 = _mm_add_pd(a01, _mm_loadu_pd(x + i));
-        a23 = _mm_add_pd(a23, _mm_loadu_pd(x + i + 2));
-    }
-    _mm_storeu_pd(acc, a01);
-    _mm_storeu_pd(acc + 2, a23);
-#endif
-    for (; i < n; i++)
-        acc[i & 3] += x[i];
+    mx_sum4_t<double, false>(x, n, 1.0, acc);
 }
 
 #endif

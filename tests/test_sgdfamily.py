@@ -43,6 +43,21 @@ def test_multi_sum_squares_accumulates_in_double(dtype, threads):
         mx.set_num_threads(old)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 3, 4, 7, 257, 1003])
+def test_multi_sum_squares_order_is_four_interleaved_sums(dtype, n):
+    # one thread's order, bit for bit: acc[i % 4] += x[i]^2 over whole groups
+    # of four, the last n % 4 squares into acc[0], then (a0 + a1) + (a2 + a3)
+    x = RNG(n).standard_normal(n).astype(dtype)
+    acc = [0.0, 0.0, 0.0, 0.0]
+    n4 = n - n % 4
+    for i, v in enumerate(x.astype(np.float64).tolist()):
+        acc[i % 4 if i < n4 else 0] += v * v
+    out = np.empty(1)
+    _kernels.multi_sum_squares([x], out)
+    assert out[0] == (acc[0] + acc[1]) + (acc[2] + acc[3])
+
+
 def test_multi_sum_squares_refuses_bad_arrays():
     out = np.empty(2)
     with pytest.raises(ValueError, match="contiguous"):
