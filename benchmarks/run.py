@@ -335,7 +335,10 @@ class Case(object):
         return r[stat] if r and stat in r else None
 
     def ratio(self, who, stat="median"):
-        mine, other = self.time_of("mxopt", stat), self.time_of(who, stat)
+        # PyTorch is compared with mxopt's samples taken in turns with it
+        mine = self.time_of("mxopt_paired" if who == "torch" and "mxopt_paired" in self.results
+                            else "mxopt", stat)
+        other = self.time_of(who, stat)
         if mine is None or not other:
             return None
         return mine / other
@@ -353,7 +356,8 @@ class Case(object):
                 "size": self.size_label, "bytes_per_step": self.bytes,
                 "memory_bound_s": self.bound, "memory_bound_2pass_s": self.bound2,
                 "results": self.results, "baselines": self.baseline_names,
-                "ratios": {k: self.ratio(k) for k in self.results if k != "mxopt"},
+                "ratios": {k: self.ratio(k) for k in self.results
+                           if k not in ("mxopt", "mxopt_paired")},
                 "bound_ratio": self.bound_ratio(), "notes": self.notes}
 
 
@@ -650,16 +654,18 @@ def run_baseline(case, who, make, env, **kw):
 
 
 def run_with_torch(env, case, step, what, make, number=1, torch_number=1, pauses=True):
-    """Time mxopt's ``step`` and PyTorch's step from ``make()`` -> (step,
-    description) in turns (:func:`measure_turns`; with ``pauses``, a pause
-    before every turn), so that both see the same machine; without PyTorch
-    (or when ``make`` fails) mxopt is timed alone and the skip recorded."""
+    """Time mxopt's ``step`` alone (``mxopt``: for the bound, NumPy and
+    MXNet, which are timed alone too), then with PyTorch's step from
+    ``make()`` -> (step, description) in turns (:func:`measure_turns`; with
+    ``pauses``, a pause before every turn): ``mxopt_paired`` and ``torch``,
+    whose ratio is the PyTorch column.  Without PyTorch (or when ``make``
+    fails) the skip is recorded."""
+    case.record("mxopt", timed(env, step, number=number), what=what)
     try:
         tstep, twhat = make()
     except Exception as exc:
         tstep, twhat = None, "%s: %s" % (type(exc).__name__, exc)
     if tstep is None:
-        case.record("mxopt", timed(env, step, number=number), what=what)
         case.record("torch", skipped=twhat)
         return
     cfg = env.cfg
@@ -670,9 +676,8 @@ def run_with_torch(env, case, step, what, make, number=1, torch_number=1, pauses
                                 between=pause if pauses else None)
     except Exception as exc:
         case.record("torch", skipped="%s: %s" % (type(exc).__name__, exc))
-        case.record("mxopt", timed(env, step, number=number), what=what)
         return
-    case.record("mxopt", samples["mxopt"], what=what)
+    case.record("mxopt_paired", samples["mxopt"], what=what + ", in turns with PyTorch")
     case.record("torch", samples["torch"], what=twhat)
 
 
@@ -1027,7 +1032,8 @@ def print_cases(cases):
         print("  ".join("%-*s" % (wd, v) for wd, v in zip(widths, r)))
     print()
     print("Times are medians; (best) is mxopt's fastest sample.  x = mxopt time / that "
-          "baseline's time (below 1: mxopt faster).  bound = bytes moved / bandwidth.")
+          "baseline's time (below 1: mxopt faster); for torch, mxopt's time from samples "
+          "taken in turns with it (see Notes).  bound = bytes moved / bandwidth.")
     print()
     print("Notes")
     for c in cases:
@@ -1045,6 +1051,9 @@ def print_cases(cases):
             extras.insert(0, "1 thread %s, 2 threads %s: speed-up %.2fx" % (
                 fmt_time(c.time_of("mxopt_1t")), fmt_time(c.time_of("mxopt_2t")),
                 c.time_of("mxopt_1t") / c.time_of("mxopt_2t")))
+        if c.time_of("mxopt_paired") and c.time_of("torch"):
+            extras.append("the PyTorch ratio is of samples taken in turns: mxopt %s, PyTorch %s"
+                          % (fmt_time(c.time_of("mxopt_paired")), fmt_time(c.time_of("torch"))))
         if c.bound2 and c.time_of("mxopt"):
             extras.append("needs a global norm before writing: 2-pass bound %s (ratio %.2f), "
                           "the one the target uses" % (fmt_time(c.bound2),
