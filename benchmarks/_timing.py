@@ -3,11 +3,38 @@
 Standard library only: ``mxnet_runner.py`` imports this module inside
 MXNet's own virtual environment, where mxopt is not installed.
 """
+import contextlib
 import gc
 import statistics
 import time
 
 __all__ = ["measure", "measure_turns", "summary", "fmt_time"]
+
+
+@contextlib.contextmanager
+def _gc_off():
+    """The garbage collector off (as in ``timeit``), so that a collection
+    triggered by one contender is not billed to another."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _sample(fn, number):
+    """Seconds per call of ``number`` calls of ``fn`` in a row."""
+    clock = time.perf_counter
+    if number == 1:
+        t0 = clock()
+        fn()
+        return clock() - t0
+    t0 = clock()
+    for _ in range(number):
+        fn()
+    return (clock() - t0) / number
 
 
 def measure(fn, repeat, warmup=1, number=1, before=None, budget=None):
@@ -34,24 +61,11 @@ def measure(fn, repeat, warmup=1, number=1, before=None, budget=None):
                 repeat = max(3, int(budget / (first * number)))
                 number = max(1, min(number, int(budget / (first * repeat))))
     samples = []
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_off():
         for _ in range(repeat):
             if before is not None:
                 before()
-            if number == 1:
-                t0 = clock()
-                fn()
-                samples.append(clock() - t0)
-            else:
-                t0 = clock()
-                for _ in range(number):
-                    fn()
-                samples.append((clock() - t0) / number)
-    finally:
-        if enabled:
-            gc.enable()
+            samples.append(_sample(fn, number))
     return samples
 
 
@@ -69,35 +83,25 @@ def measure_turns(fns, repeat, warmup=1, number=None, between=None, per_turn=3):
     idle.  Returns ``{name: per-call seconds of every sample}``; the garbage
     collector is off while timing, as in :func:`measure`.
     """
-    clock = time.perf_counter
     number = dict(number or {})
     names = list(fns)
     for name in names:
         for _ in range(warmup):
             fns[name]()
     samples = {name: [] for name in names}
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_off():
         turn = 0
         while any(len(samples[name]) < repeat for name in names):
             for name in (names if turn % 2 == 0 else names[::-1]):
                 todo = min(per_turn, repeat - len(samples[name]))
                 if todo <= 0:
                     continue
-                fn, calls = fns[name], number.get(name, 1)
                 if between is not None:
                     between()
-                fn()
+                fns[name]()
                 for _ in range(todo):
-                    t0 = clock()
-                    for _ in range(calls):
-                        fn()
-                    samples[name].append((clock() - t0) / calls)
+                    samples[name].append(_sample(fns[name], number.get(name, 1)))
             turn += 1
-    finally:
-        if enabled:
-            gc.enable()
     return samples
 
 

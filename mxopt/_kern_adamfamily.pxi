@@ -2,10 +2,11 @@
 # step by a trust ratio ||w|| / ||direction||, so an update needs per-tensor
 # norms before the weights can move.  Each tensor is cut into fixed segments;
 # a first parallel pass updates the moments and accumulates the squared norms
-# per segment (in double, without storing the direction), the partial sums are
-# added in segment order (so the result does not depend on the thread count),
-# and a second pass recomputes the direction from the updated moments and
-# applies it.  Row-sparse gradients use the same loops with one segment per
+# per segment (in double), the partial sums are added in segment order (so
+# the result does not depend on the thread count), and a second pass applies
+# the direction: LAMB's float32 and float64 modes keep it from the first pass
+# in a float32 scratch array (as MXNet's buffer holds it); the float16 modes
+# and LANS recompute it from the updated moments.  Row-sparse gradients use the same loops with one segment per
 # row and a zero gradient for the rows absent (MXNet densifies them).
 #
 # Entry points follow the generated kernels' conventions, so the generic
@@ -19,6 +20,7 @@
 import numpy as np
 from libc.math cimport sqrtf
 from libc.string cimport memcpy
+from libc.stdlib cimport calloc
 from mxopt._rules_adamfamily cimport (bias_terms, lamb_direction, lamb_moments,
                                       lans_scaled_grad, lans_moments, lans_directions)
 
@@ -38,29 +40,6 @@ cdef enum:
     AF_PARTS = 3   # partial sums per segment (LANS: ||m_dir||^2, ||g_dir||^2, ||w||^2)
 
 
-cdef extern from "_sumsq.h" nogil:
-    void mx_sumsq4_f32(const float* x, Py_ssize_t n, double scale, double* acc)
-    void mx_sumsq4_f64(const double* x, Py_ssize_t n, double scale, double* acc)
-
-
-cdef inline void _sumsq4(const floating* x, Py_ssize_t n, double scale, double* acc) noexcept nogil:
-    if floating is float:
-        mx_sumsq4_f32(x, n, scale, acc)
-    else:
-        mx_sumsq4_f64(x, n, scale, acc)
-
-
-cdef void _sumsq4_half(const half_bits* x, Py_ssize_t n, double scale, double* acc) noexcept nogil:
-    # float16 values widened block by block (exactly) for mx_sumsq4_f32
-    cdef float buf[AF_BLOCK]
-    cdef Py_ssize_t start = 0, blen
-    while start < n:
-        blen = n - start if n - start < AF_BLOCK else AF_BLOCK
-        mx_half_to_float_n(x + start, buf, blen)
-        mx_sumsq4_f32(buf, blen, scale, acc)
-        start += blen
-
-
 cdef struct AFSegs:
     Py_ssize_t n           # number of segments
     Py_ssize_t* off        # first element of each segment (weight and states)
@@ -72,7 +51,7 @@ cdef struct AFSegs:
 cdef int _af_alloc(AFSegs* s) except -1:
     cdef Py_ssize_t m = s.n if s.n > 0 else 1
     s.off = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * 3 * m)
-    s.part = <double*>malloc(sizeof(double) * AF_PARTS * m)
+    s.part = <double*>calloc(AF_PARTS * m, sizeof(double))  # slots a pass leaves alone stay 0
     if s.off == NULL or s.part == NULL:
         free(s.off)
         free(s.part)
@@ -118,21 +97,15 @@ cdef int _af_segs_rows(AFSegs* s, Py_ssize_t nrows, Py_ssize_t rowlen,
     return 0
 
 
-cdef inline void _af_sums(AFSegs* s, double* a, double* b) noexcept nogil:
+cdef inline void _af_sums(AFSegs* s, double* sums) noexcept nogil:
+    # every partial sum over the segments, added in segment order
     cdef Py_ssize_t k
-    a[0] = 0.0
-    b[0] = 0.0
+    cdef int j
+    for j in range(AF_PARTS):
+        sums[j] = 0.0
     for k in range(s.n):
-        a[0] += s.part[AF_PARTS * k]
-        b[0] += s.part[AF_PARTS * k + 1]
-
-
-cdef inline double _af_sum_third(AFSegs* s) noexcept nogil:
-    cdef Py_ssize_t k
-    cdef double c = 0.0
-    for k in range(s.n):
-        c += s.part[AF_PARTS * k + 2]
-    return c
+        for j in range(AF_PARTS):
+            sums[j] += s.part[AF_PARTS * k + j]
 
 
 cdef inline float _af_trust(double wsq, double dsq, double lower, double upper) noexcept nogil:
@@ -312,7 +285,8 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
     # direction: float32 scratch of the weight's size (float32 and float64
     # weights; the float16 modes recompute the direction in their second pass)
     cdef Py_ssize_t k, o, go
-    cdef double wsq, dsq, step
+    cdef double step
+    cdef double sums[AF_PARTS]
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
         go = s.goff[k]
@@ -332,8 +306,8 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
             _lamb_p1_mp((<const half_bits*>w) + o, (<const half_bits*>g) + go if go >= 0 else NULL,
                         (<float*>master) + o, (<float*>mean) + o, (<float*>var) + o,
                         s.length[k], hp, s.part + AF_PARTS * k)
-    _af_sums(s, &wsq, &dsq)
-    step = _lamb_step(mode, hp[0], _af_trust(wsq, dsq, hp[9], hp[10]))
+    _af_sums(s, sums)  # ||w||^2, ||direction||^2
+    step = _lamb_step(mode, hp[0], _af_trust(sums[0], sums[1], hp[9], hp[10]))
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
         if mode == AF_F32:
@@ -349,7 +323,7 @@ cdef void _lamb_tensor(int mode, void* w, const void* g, void* master, void* mea
 
 
 # ------------------------------------------------------------------- LANS
-cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double rescale,
+cdef void _lans_p0(int typenum, const void* w, const void* g, Py_ssize_t n, double rescale,
                    double* out) noexcept nogil:
     # ||w||^2 (unless w is NULL: the float32/float64 first pass takes it) and
     # ||rescale * g||^2 (MXNet: the float16 weight in mp mode)
@@ -357,20 +331,10 @@ cdef void _lans_p0(int mode, const void* w, const void* g, Py_ssize_t n, double 
     cdef double gs4[4]
     _zero4(ws4)
     _zero4(gs4)
-    if mode == AF_F32:
-        if w != NULL:
-            mx_sumsq4_f32(<const float*>w, n, 1.0, ws4)
-        if g != NULL:
-            mx_sumsq4_f32(<const float*>g, n, rescale, gs4)
-    elif mode == AF_F64:
-        if w != NULL:
-            mx_sumsq4_f64(<const double*>w, n, 1.0, ws4)
-        if g != NULL:
-            mx_sumsq4_f64(<const double*>g, n, rescale, gs4)
-    else:
-        _sumsq4_half(<const half_bits*>w, n, 1.0, ws4)
-        if g != NULL:
-            _sumsq4_half(<const half_bits*>g, n, rescale, gs4)
+    if w != NULL:
+        _sumsq4_typed(w, typenum, n, 1.0, ws4)
+    if g != NULL:
+        _sumsq4_typed(g, typenum, n, rescale, gs4)
     out[0] = _sum4(ws4)
     out[1] = _sum4(gs4)
 
@@ -585,18 +549,22 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
     # the first pass instead would write and read two more arrays (four more
     # with the write's cache-line reads) to save reading g, m and v again.
     cdef Py_ssize_t k, o, go
-    cdef double wsq, gsq, msq, dsq, gnorm, step_m, step_g
-    cdef Py_ssize_t wsize = 8 if mode == AF_F64 else (2 if mode >= AF_H16 else 4)
+    cdef double wsq, gnorm, step_m, step_g
+    cdef double sums[AF_PARTS]
+    cdef int kind = (cnp.NPY_FLOAT32 if mode == AF_F32 else
+                     (cnp.NPY_FLOAT64 if mode == AF_F64 else cnp.NPY_FLOAT16))
+    cdef Py_ssize_t wsize = _float_itemsize(kind)
     cdef bint w_in_p1 = mode == AF_F32 or mode == AF_F64
     # pass 0: ||rescale * g|| (and ||w|| in the float16 modes)
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
         go = s.goff[k]
-        _lans_p0(mode, <const void*>NULL if w_in_p1 else <const void*>((<const char*>w) + o * wsize),
+        _lans_p0(kind, <const void*>NULL if w_in_p1 else <const void*>((<const char*>w) + o * wsize),
                  (<const char*>g) + go * wsize if go >= 0 else NULL,
                  s.length[k], hp[2], s.part + AF_PARTS * k)
-    _af_sums(s, &wsq, &gsq)
-    gnorm = sqrtf(<float>gsq)
+    _af_sums(s, sums)  # ||w||^2 (float16 modes), ||rescale * g||^2
+    wsq = sums[0]
+    gnorm = sqrtf(<float>sums[1])
     # pass 1: moments, ||m_dir||, ||g_dir||
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]
@@ -617,11 +585,11 @@ cdef void _lans_tensor(int mode, void* w, const void* g, void* master, void* mea
             _lans_p1_mp((<const half_bits*>g) + go if go >= 0 else NULL,
                         (<float*>master) + o, (<float*>mean) + o, (<float*>var) + o,
                         s.length[k], hp, gnorm, s.part + AF_PARTS * k)
-    _af_sums(s, &msq, &dsq)
+    _af_sums(s, sums)  # ||m_dir||^2, ||g_dir||^2, ||w||^2 (float32/float64 modes)
     if w_in_p1:
-        wsq = _af_sum_third(s)
-    _lans_steps(mode, hp[0], hp[4], _af_trust(wsq, msq, hp[8], hp[9]),
-                _af_trust(wsq, dsq, hp[8], hp[9]), &step_m, &step_g)
+        wsq = sums[2]
+    _lans_steps(mode, hp[0], hp[4], _af_trust(wsq, sums[0], hp[8], hp[9]),
+                _af_trust(wsq, sums[1], hp[8], hp[9]), &step_m, &step_g)
     # pass 2: apply both parts
     for k in prange(s.n, schedule='static', num_threads=nt):
         o = s.off[k]

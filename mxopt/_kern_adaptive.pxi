@@ -5,10 +5,6 @@
 #                  weight of any dtype.
 from mxopt._rules_common cimport clip as _ad_clip, square_root as _ad_sqrt
 
-cdef extern from "_sumsq.h" nogil:
-    void mx_sum4_f32(const float* x, Py_ssize_t n, double* acc)
-    void mx_sum4_f64(const double* x, Py_ssize_t n, double* acc)
-
 # elements per block of GroupAdaGrad's squared-gradient buffer (a multiple of 4)
 cdef enum:
     GAG_BLOCK = 256
@@ -36,10 +32,7 @@ cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
             if clip_bound >= 0:
                 gr = _ad_clip(gr, clip_bound)
             sq[j] = gr * gr
-        if floating is float:
-            mx_sum4_f32(sq, blen, acc)
-        else:
-            mx_sum4_f64(sq, blen, acc)
+        _sum4_of(sq, blen, acc)
         start += blen
     ssq = _sum4(acc)
     hist[0] = hist[0] + <floating>(ssq / n)

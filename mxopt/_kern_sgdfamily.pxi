@@ -24,12 +24,7 @@ cdef double _sum_squares_span(const void* data, int typenum, Py_ssize_t start,
     cdef double acc[4]
     cdef Py_ssize_t n4 = (stop - start) - (stop - start) % 4, i
     _zero4(acc)
-    if typenum == cnp.NPY_FLOAT32:
-        mx_sumsq4_f32((<const float*>data) + start, n4, 1.0, acc)
-    elif typenum == cnp.NPY_FLOAT64:
-        mx_sumsq4_f64((<const double*>data) + start, n4, 1.0, acc)
-    else:
-        _sumsq4_half((<const half_bits*>data) + start, n4, 1.0, acc)
+    _sumsq4_typed((<const char*>data) + start * _float_itemsize(typenum), typenum, n4, 1.0, acc)
     for i in range(start + n4, stop):
         acc[0] += _square_at(data, typenum, i)
     return _sum4(acc)

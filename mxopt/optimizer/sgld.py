@@ -13,6 +13,19 @@ _NOISE_DTYPE = {"f32": np.dtype(np.float32), "f64": np.dtype(np.float64),
                 "h16": np.dtype(np.float16), "mp": np.dtype(np.float32)}
 
 
+def _fill_standard_normal(out, key, scratch=None):
+    """Fill the 1-D array ``out`` with the standard normal numbers of ``key``
+    (float16: the float32 numbers, drawn into ``scratch`` or a new array,
+    rounded)."""
+    if out.dtype == np.float16:
+        if scratch is None:
+            scratch = np.empty(out.size, dtype=np.float32)
+        _kernels.standard_normal_fill(scratch, key)
+        np.copyto(out, scratch, casting="same_kind")
+    else:
+        _kernels.standard_normal_fill(out, key)
+
+
 @register
 class SGLD(Optimizer):
     r"""Stochastic gradient Langevin dynamics: half a gradient step plus
@@ -133,9 +146,9 @@ class SGLD(Optimizer):
         dtype = np.dtype(dtype)
         if dtype not in (np.float16, np.float32, np.float64):
             raise TypeError("dtype must be float16, float32 or float64, received %s" % dtype)
-        out = np.empty(size, dtype=np.float32 if dtype == np.float16 else dtype)
-        _kernels.standard_normal_fill(out, key)
-        return out.astype(dtype) if dtype == np.float16 else out
+        out = np.empty(size, dtype=dtype)
+        _fill_standard_normal(out, key)
+        return out
 
     def _draw(self, plans):
         """Fill one standard-normal array per tensor, one key per dtype."""
@@ -146,15 +159,12 @@ class SGLD(Optimizer):
         flat = {}
         for dt, total in totals.items():
             key = int(self._rng.integers(2 ** 64, dtype=np.uint64))
+            buf = self._noise_buffer(dt, total)[:total]
+            scratch = None
             if dt == np.float16:
                 # not the float32 tensors' noise array: that one is in use
                 scratch = self._noise_buffer(np.dtype(np.float32), total, "f16 scratch")[:total]
-                _kernels.standard_normal_fill(scratch, key)
-                buf = self._noise_buffer(dt, total)[:total]
-                np.copyto(buf, scratch, casting="same_kind")
-            else:
-                buf = self._noise_buffer(dt, total)[:total]
-                _kernels.standard_normal_fill(buf, key)
+            _fill_standard_normal(buf, key, scratch)
             flat[dt] = [buf, 0]
         for plan in plans:
             slot = flat[_NOISE_DTYPE[plan.mode]]
