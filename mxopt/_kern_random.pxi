@@ -1,127 +1,62 @@
-# Standard normal numbers for SGLD's noise, generated in parallel.
-#
-# Uniform bits: xoshiro256++ (Blackman & Vigna, 2019).  The output array is
-# cut into blocks of RNG_BLOCK elements and block b draws from its own stream,
-# whose state is four splitmix64 outputs seeded from (key, b).  So the numbers
-# depend on the key and the element's position only, never on the thread
-# count or the schedule.
-#
-# Normal numbers: the ziggurat method (Marsaglia & Tsang, 2000) with 256
-# strips of equal area under f(x) = exp(-x^2 / 2), written here from the
-# method's definition.  Strip 0 is the base: a rectangle of height f(r) plus
-# the tail beyond r; strip i >= 1 lies between the heights f(x_i) and
-# f(x_{i+1}).  One 64-bit draw gives the strip (8 bits), the sign (1 bit) and
-# a 53-bit uniform u; z = u * x_i is accepted at once when z < x_{i+1}
-# (about 99% of draws), otherwise the wedge is tested against f(z), or, in
-# the base strip, z comes from the tail by Marsaglia's exponential method.
+# Standard normal numbers for SGLD's noise (the generator is in _normal.h:
+# xoshiro256++ streams per block of RNG_BLOCK numbers, the ziggurat method;
+# the numbers depend on the key and their position only), and SGLD's step
+# with the noise drawn block by block into L1 instead of a whole array.
 
-from libc.math cimport exp as _rng_exp, log as _rng_log, sqrt as _rng_sqrt
-from libc.stdint cimport uint64_t, int64_t
+from libc.stdint cimport uint64_t
 
-cdef enum:
-    RNG_BLOCK = 4096
+cdef extern from "_normal.h" nogil:
+    enum:
+        RNG_BLOCK "MX_NORMAL_BLOCK"
+        MX_ISA_SCALAR
+        MX_ISA_AVX2
+        MX_ISA_AVX512
+    void mx_normal_init()
+    void mx_normal32_block(float* out, Py_ssize_t n, uint64_t key, uint64_t block)
+    void mx_normal32_block_prefetch(float* out, Py_ssize_t n, uint64_t key, uint64_t block,
+                                    const char* const* ranges, const size_t* nbytes,
+                                    int nranges)
+    enum:
+        MX_PREFETCH_RANGES
+    void mx_normal64_block(double* out, Py_ssize_t n, uint64_t key, uint64_t block)
+    int mx_normal_isa_available(int isa)
+    int mx_normal_set_isa(int isa)
+    int mx_normal_isa()
 
-# r and v for 256 strips: the base strip's start and every strip's area
-cdef double _ZIG_R = 3.6541528853610088
-cdef double _ZIG_V = 4.92867323399e-3
-cdef double _zig_x[257]   # x_0 = v / f(r) (the base strip's virtual width), x_1 = r, ..., x_256 = 0
-cdef double _zig_f[257]   # f(x_i)
-cdef double _RNG_UNIT = 1.0 / 9007199254740992.0   # 2^-53
+mx_normal_init()
 
-
-cdef void _zig_tables() noexcept:
-    cdef int i
-    _zig_x[0] = _ZIG_V / _rng_exp(-0.5 * _ZIG_R * _ZIG_R)
-    _zig_x[1] = _ZIG_R
-    for i in range(1, 255):
-        # the next strip starts where this one's area v is used up
-        _zig_x[i + 1] = _rng_sqrt(-2.0 * _rng_log(_rng_exp(-0.5 * _zig_x[i] * _zig_x[i])
-                                                  + _ZIG_V / _zig_x[i]))
-    _zig_x[256] = 0.0
-    for i in range(257):
-        _zig_f[i] = _rng_exp(-0.5 * _zig_x[i] * _zig_x[i])
+_NORMAL_ISAS = {"scalar": MX_ISA_SCALAR, "avx2": MX_ISA_AVX2, "avx512": MX_ISA_AVX512}
 
 
-_zig_tables()
+def normal_isas():
+    """The instruction sets this CPU and build can run the float32 normal
+    generator with (every one gives the same numbers)."""
+    return [name for name, isa in _NORMAL_ISAS.items() if mx_normal_isa_available(isa)]
 
 
-cdef inline uint64_t _splitmix64(uint64_t* s) noexcept nogil:
-    cdef uint64_t z
-    s[0] += <uint64_t>0x9E3779B97F4A7C15
-    z = s[0]
-    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
-    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
-    return z ^ (z >> 31)
+def get_normal_isa():
+    """The instruction set the float32 normal generator uses."""
+    cdef int isa = mx_normal_isa()
+    return [name for name, code in _NORMAL_ISAS.items() if code == isa][0]
 
 
-cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
-    return (x << k) | (x >> (64 - k))
+def set_normal_isa(str name):
+    """Use the instruction set ``name`` (one of :func:`normal_isas`) for the
+    float32 normal numbers; for tests and benchmarks."""
+    if name not in _NORMAL_ISAS:
+        raise ValueError("unknown instruction set %r, expected one of %s"
+                         % (name, sorted(_NORMAL_ISAS)))
+    if not mx_normal_set_isa(_NORMAL_ISAS[name]):
+        raise ValueError("this CPU or build cannot run %r (it can: %s)"
+                         % (name, ", ".join(normal_isas())))
 
 
-cdef inline uint64_t _xoshiro(uint64_t* s) noexcept nogil:
-    cdef uint64_t result = _rotl(s[0] + s[3], 23) + s[0]
-    cdef uint64_t t = s[1] << 17
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return result
-
-
-cdef inline void _rng_seed(uint64_t* s, uint64_t key, uint64_t block) noexcept nogil:
-    cdef uint64_t sm = key
-    cdef uint64_t mixed = _splitmix64(&sm)
-    sm = mixed ^ (block * <uint64_t>0xD1B54A32D192ED03)
-    s[0] = _splitmix64(&sm)
-    s[1] = _splitmix64(&sm)
-    s[2] = _splitmix64(&sm)
-    s[3] = _splitmix64(&sm)
-
-
-cdef inline double _rng_unit(uint64_t bits) noexcept nogil:
-    # the top 53 bits as a uniform number in [0, 1) (through int64: one
-    # instruction, where an unsigned conversion takes several)
-    return <double><int64_t>(bits >> 11) * _RNG_UNIT
-
-
-cdef inline double _rng_open01(uint64_t* s) noexcept nogil:
-    # uniform in (0, 1]: safe under log
-    return _rng_unit(_xoshiro(s)) + _RNG_UNIT
-
-
-cdef inline double _rng_normal(uint64_t* s) noexcept nogil:
-    cdef uint64_t bits
-    cdef int i
-    cdef double z, a, b, sign
-    while True:
-        bits = _xoshiro(s)
-        i = <int>(bits & 255)
-        # bit 8 gives the sign as a factor +1 or -1: no branch to mispredict
-        sign = 1.0 - <double>(<int>((bits >> 7) & 2))
-        z = _rng_unit(bits) * _zig_x[i]
-        if z < _zig_x[i + 1]:
-            return z * sign
-        if i == 0:
-            # the tail beyond r
-            while True:
-                a = -_rng_log(_rng_open01(s)) / _ZIG_R
-                b = -_rng_log(_rng_open01(s))
-                if b + b > a * a:
-                    return (_ZIG_R + a) * sign
-        # the wedge between the strip's rectangle and the curve
-        if _zig_f[i] + _rng_unit(_xoshiro(s)) * (_zig_f[i + 1] - _zig_f[i]) < _rng_exp(-0.5 * z * z):
-            return z * sign
-
-
-cdef void _rng_fill_block(floating* out, Py_ssize_t n, uint64_t key,
-                          uint64_t block) noexcept nogil:
-    cdef uint64_t s[4]
-    cdef Py_ssize_t i
-    _rng_seed(s, key, block)
-    for i in range(n):
-        out[i] = <floating>_rng_normal(s)
+cdef inline void _rng_fill_block(floating* out, Py_ssize_t n, uint64_t key,
+                                 uint64_t block) noexcept nogil:
+    if floating is float:
+        mx_normal32_block(out, n, key, block)
+    else:
+        mx_normal64_block(out, n, key, block)
 
 
 cdef void _rng_fill(floating* out, Py_ssize_t n, uint64_t key) noexcept nogil:
@@ -133,20 +68,24 @@ cdef void _rng_fill(floating* out, Py_ssize_t n, uint64_t key) noexcept nogil:
                         key, <uint64_t>b)
 
 
-def standard_normal_fill(cnp.ndarray out, key):
-    """Fill the C-contiguous float32 or float64 array ``out`` with standard
-    normal numbers determined by ``key`` (an integer in [0, 2**64)) and each
-    element's position; the thread count does not change them."""
-    cdef uint64_t k
+cdef uint64_t _rng_key(object key) except? 0:
     if not isinstance(key, (int, np.integer)) or isinstance(key, (bool, np.bool_)):
         raise TypeError("key must be an integer, received %s" % type(key).__name__)
     if not 0 <= int(key) < 2 ** 64:
         raise ValueError("key must be in [0, 2**64), received %d" % int(key))
+    return <uint64_t>int(key)
+
+
+def standard_normal_fill(cnp.ndarray out, key):
+    """Fill the C-contiguous float32 or float64 array ``out`` with standard
+    normal numbers determined by ``key`` (an integer in [0, 2**64)) and each
+    element's position; the thread count does not change them.  float32 and
+    float64 numbers come from different draws (see _normal.h)."""
+    cdef uint64_t k = _rng_key(key)
     if not cnp.PyArray_IS_C_CONTIGUOUS(out):
         raise ValueError("out must be C-contiguous")
     if not cnp.PyArray_ISWRITEABLE(out):
         raise ValueError("out is read-only")
-    k = <uint64_t>int(key)
     cdef Py_ssize_t n = cnp.PyArray_SIZE(out)
     if out.dtype.num == cnp.NPY_FLOAT32:
         with nogil:
@@ -156,3 +95,142 @@ def standard_normal_fill(cnp.ndarray out, key):
             _rng_fill(<double*>cnp.PyArray_DATA(out), n, k)
     else:
         raise TypeError("out must be float32 or float64, received %s" % out.dtype)
+
+
+# SGLD's modes (as the optimizers' plans name them) and their noise
+cdef enum:
+    SGLD_F32 = 0    # float32 weight, float32 noise
+    SGLD_F64 = 1    # float64 weight, float64 noise
+    SGLD_H16 = 2    # float16 weight, float32 noise rounded to float16
+    SGLD_MP = 3     # float16 weight with a float32 master copy, float32 noise
+
+_SGLD_MODES = {"f32": SGLD_F32, "f64": SGLD_F64, "h16": SGLD_H16, "mp": SGLD_MP}
+
+
+cdef void _sgld_block(Py_ssize_t b, Py_ssize_t total, uint64_t key, bint wide,
+                      Py_ssize_t count, const int64_t* offs, const Py_ssize_t* ptrs,
+                      const double* hp) noexcept nogil:
+    # block b of the noise (numbers b*RNG_BLOCK ... of the call's flat
+    # sequence) and the steps of every tensor piece it covers.  ptrs holds 4
+    # words per tensor: mode, weight, gradient, master
+    cdef double noise[RNG_BLOCK]          # float64 noise, or float32 noise in its first half
+    cdef half_bits noise16[RNG_BLOCK]
+    cdef const char* ranges[MX_PREFETCH_RANGES]
+    cdef size_t nbytes[MX_PREFETCH_RANGES]
+    cdef int nranges = 0, q, item
+    cdef float* nf = <float*>noise
+    cdef Py_ssize_t start = b * RNG_BLOCK, stop = min(start + RNG_BLOCK, total)
+    cdef Py_ssize_t first, t, lo, n
+    cdef const Py_ssize_t* p
+    # the first tensor ending after `start`: tensor t holds numbers offs[t] .. offs[t+1]-1
+    first = lower_bound(offs + 1, count, start + 1)
+    if wide:
+        mx_normal64_block(noise, stop - start, key, <uint64_t>b)
+    else:
+        # the weights, gradients and masters of the block are fetched while
+        # the numbers are computed
+        t = first
+        while t < count and offs[t] < stop and nranges + 3 <= MX_PREFETCH_RANGES:
+            p = ptrs + 4 * t
+            lo = max(<Py_ssize_t>offs[t], start) - offs[t]
+            n = min(<Py_ssize_t>offs[t + 1], stop) - offs[t] - lo
+            item = 4 if p[0] == SGLD_F32 else 2
+            for q in range(1, 4 if p[0] == SGLD_MP else 3):
+                ranges[nranges] = <const char*>p[q] + lo * (4 if q == 3 else item)
+                nbytes[nranges] = n * (4 if q == 3 else item)
+                nranges += 1
+            t += 1
+        mx_normal32_block_prefetch(nf, stop - start, key, <uint64_t>b, ranges, nbytes, nranges)
+    t = first
+    while t < count and offs[t] < stop:
+        p = ptrs + 4 * t
+        lo = max(<Py_ssize_t>offs[t], start) - offs[t]     # the piece's start in the tensor
+        n = min(<Py_ssize_t>offs[t + 1], stop) - offs[t] - lo
+        if p[0] == SGLD_F32:
+            sgld_span[float](<float*>p[1] + lo, <const float*>p[2] + lo,
+                             nf + (offs[t] + lo - start), n, hp + 4 * t)
+        elif p[0] == SGLD_F64:
+            sgld_span[double](<double*>p[1] + lo, <const double*>p[2] + lo,
+                              noise + (offs[t] + lo - start), n, hp + 4 * t)
+        elif p[0] == SGLD_H16:
+            mx_float_to_half_n(nf + (offs[t] + lo - start), noise16, n)
+            sgld_span_h16(<half_bits*>p[1] + lo, <const half_bits*>p[2] + lo, noise16, n,
+                          hp + 4 * t)
+        else:
+            sgld_span_mp(<half_bits*>p[1] + lo, <const half_bits*>p[2] + lo,
+                         <float*>p[3] + lo, nf + (offs[t] + lo - start), n, hp + 4 * t)
+        t += 1
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def sgld_noisy_multi(key, list modes, list weights, list grads, list masters, list hyper):
+    """SGLD steps of many dense tensors that share one noise key: tensor i
+    takes the numbers ``offset_i ... offset_i + size_i - 1`` of the key's
+    sequence (``offset_i`` the sizes of the tensors before it), float64 ones
+    when every mode is ``'f64'``, float32 ones otherwise (modes ``'f32'``,
+    ``'h16'`` -- rounded to float16 --, ``'mp'``), exactly the numbers of
+    :func:`standard_normal_fill`.  ``hyper[i]`` is ``(lr, wd, rescale,
+    clip)``; ``masters[i]`` the float32 master copy of mode ``'mp'``."""
+    cdef uint64_t k = _rng_key(key)
+    cdef Py_ssize_t count = len(modes), t, j, size, nb
+    cdef tuple row
+    cdef int mode, wt, gt, nt
+    cdef bint wide = False
+    if not (len(weights) == count and len(grads) == count and len(masters) == count
+            and len(hyper) == count):
+        raise ValueError("modes, weights, grads, masters and hyper must have one entry per "
+                         "tensor, received %d, %d, %d, %d, %d"
+                         % (count, len(weights), len(grads), len(masters), len(hyper)))
+    if count == 0:
+        return
+    for t in range(count):
+        if modes[t] not in _SGLD_MODES:
+            raise ValueError("modes[%d] is %r, expected one of %s"
+                             % (t, modes[t], sorted(_SGLD_MODES)))
+    wide = modes[0] == "f64"
+    for t in range(count):
+        if (modes[t] == "f64") != wide:
+            raise ValueError("float64 tensors take float64 noise: they cannot share a key "
+                             "with modes %s" % sorted(set(modes) - {"f64"}))
+    # one allocation: offsets, then mode and three addresses per tensor, then scalars
+    cdef int64_t* offs = <int64_t*>malloc(sizeof(int64_t) * (count + 1)
+                                           + sizeof(Py_ssize_t) * 4 * count
+                                           + sizeof(double) * 4 * count)
+    if offs == NULL:
+        raise MemoryError()
+    cdef Py_ssize_t* ptrs = <Py_ssize_t*>(offs + count + 1)
+    cdef double* hp = <double*>(ptrs + 4 * count)
+    try:
+        offs[0] = 0
+        for t in range(count):
+            mode = _SGLD_MODES[modes[t]]
+            row = <tuple?>hyper[t]
+            if len(row) != 4:
+                raise ValueError("hyper[%d] has %d values, SGLD takes 4 (lr, wd, rescale, clip)"
+                                 % (t, len(row)))
+            for j in range(4):
+                hp[4 * t + j] = row[j]
+            wt = cnp.NPY_FLOAT32 if mode == SGLD_F32 else (
+                cnp.NPY_FLOAT64 if mode == SGLD_F64 else cnp.NPY_FLOAT16)
+            gt = cnp.NPY_UINT16 if wt == cnp.NPY_FLOAT16 else wt
+            ptrs[4 * t] = mode
+            ptrs[4 * t + 1] = array_data(weights[t], -1, wt, gt, True, "weights", t)
+            size = cnp.PyArray_SIZE(<cnp.ndarray>weights[t])
+            ptrs[4 * t + 2] = array_data(grads[t], size, wt, gt, False, "grads", t)
+            ptrs[4 * t + 3] = 0
+            if mode == SGLD_MP:
+                if not cnp.PyArray_Check(masters[t]):
+                    raise TypeError("masters[%d]: mode 'mp' needs the float32 master copy, "
+                                    "received %s" % (t, type(masters[t]).__name__))
+                ptrs[4 * t + 3] = array_data(masters[t], size, cnp.NPY_FLOAT32, cnp.NPY_FLOAT32,
+                                             True, "masters", t)
+            offs[t + 1] = offs[t] + size
+        size = offs[count]
+        nb = (size + RNG_BLOCK - 1) // RNG_BLOCK
+        nt = threads_for(size)
+        with nogil:
+            for j in prange(nb, schedule='static', num_threads=nt):
+                _sgld_block(j, size, k, wide, count, offs, ptrs, hp)
+    finally:
+        free(offs)

@@ -1,7 +1,9 @@
 """The parallel standard-normal generator behind SGLD's noise
 (``_kernels.standard_normal_fill``, ``SGLD.standard_normal``): its
-distribution against the exact normal CDF, its determinism (key and position
-only, never the thread count), and its argument checks."""
+distribution against the exact normal CDF (float64 and float32 numbers come
+from different draws, so both are tested), its determinism (key and position
+only, never the thread count or the instruction set), and its argument
+checks."""
 import numpy as np
 import pytest
 from scipy import stats
@@ -19,9 +21,9 @@ def normals(key, n, dtype=np.float64):
     return out
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return normals(20261122, 4_000_000)
+@pytest.fixture(scope="module", params=[np.float64, np.float32], ids=["float64", "float32"])
+def sample(request):
+    return normals(20261122, 4_000_000, request.param).astype(np.float64)
 
 
 def test_the_sample_passes_kolmogorov_smirnov(sample):
@@ -29,9 +31,37 @@ def test_the_sample_passes_kolmogorov_smirnov(sample):
     assert stats.kstest(sample, "norm").pvalue > 1e-3
 
 
-def test_float32_numbers_are_the_float64_ones_rounded():
-    np.testing.assert_array_equal(normals(9, 100_000, np.float32),
-                                  normals(9, 100_000).astype(np.float32))
+@pytest.fixture
+def every_isa():
+    """The float32 generator's instruction sets on this machine, restoring
+    the default afterwards."""
+    default = _kernels.get_normal_isa()
+    yield _kernels.normal_isas()
+    _kernels.set_normal_isa(default)
+
+
+def test_instruction_sets_give_the_same_float32_numbers(every_isa):
+    assert every_isa[0] == "scalar" and _kernels.get_normal_isa() == every_isa[-1]
+    # sizes around rounds (16) and blocks (4096), keys at the ends of the range
+    sizes = [1, 15, 16, 17, 4095, 4096, 4097, 3 * 4096 + 5, 300_001]
+    results = {}
+    for isa in every_isa:
+        _kernels.set_normal_isa(isa)
+        assert _kernels.get_normal_isa() == isa
+        results[isa] = [normals(key, n, np.float32) for key in (0, 5, 2 ** 64 - 1)
+                        for n in sizes]
+    for isa in every_isa[1:]:
+        for got, want in zip(results[isa], results["scalar"]):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_unknown_or_unavailable_instruction_sets_are_refused(every_isa):
+    with pytest.raises(ValueError, match="unknown instruction set"):
+        _kernels.set_normal_isa("sse9")
+    for isa in ("avx2", "avx512"):
+        if isa not in every_isa:
+            with pytest.raises(ValueError, match="cannot run"):
+                _kernels.set_normal_isa(isa)
 
 
 def test_fine_histogram_matches_the_normal_density(sample):
@@ -70,12 +100,14 @@ def test_neighbours_and_streams_are_uncorrelated(sample):
     assert abs(r) < 5 / np.sqrt(blocks[:-1].size)
 
 
-def test_numbers_depend_on_key_and_position_only():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numbers_depend_on_key_and_position_only(dtype):
     n = 3 * 4096 + 17
-    a = normals(123, n)
-    np.testing.assert_array_equal(a, normals(123, n))
-    np.testing.assert_array_equal(a[:5000], normals(123, 5000))       # a prefix
-    assert not np.any(a[:1000] == normals(124, 1000))
+    a = normals(123, n, dtype)
+    np.testing.assert_array_equal(a, normals(123, n, dtype))
+    for m in (5000, 4096 + 9, 1):                                   # prefixes
+        np.testing.assert_array_equal(a[:m], normals(123, m, dtype))
+    assert not np.any(a[:1000] == normals(124, 1000, dtype))
 
 
 def test_thread_count_does_not_change_the_numbers():
@@ -91,10 +123,11 @@ def test_thread_count_does_not_change_the_numbers():
     np.testing.assert_array_equal(one, two)
 
 
-def test_extreme_keys_and_empty_arrays():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_keys_and_empty_arrays(dtype):
     for key in (0, 2 ** 64 - 1, np.uint64(2 ** 63)):
-        assert np.all(np.isfinite(normals(key, 10_000)))
-    normals(1, 0)
+        assert np.all(np.isfinite(normals(key, 10_000, dtype)))
+    normals(1, 0, dtype)
 
 
 @pytest.mark.parametrize("bad,exc,match", [

@@ -474,6 +474,94 @@ def test_sgld_sparse_gradient_moves_every_row():
     assert np.all(w != 0)
 
 
+def _sgld_generic(mode, key, weights, grads, masters, hyper):
+    """The steps of sgld_noisy_multi through the generic multi-tensor kernel,
+    with the noise drawn into arrays first (the path of sparse gradients)."""
+    noise_dtype = {"f32": np.float32, "f64": np.float64, "h16": np.float16, "mp": np.float32}
+    total = sum(w.size for w in weights)
+    xi = mx.optimizer.SGLD.standard_normal(key, total, noise_dtype[mode])
+    states, start = [], 0
+    for w in weights:
+        states.append([xi[start:start + w.size].reshape(w.shape).copy()])
+        start += w.size
+    getattr(_kernels, "sgld_multi_" + mode)(weights, grads, states, masters, hyper)
+
+
+@pytest.mark.parametrize("mode", ["f32", "f64", "h16", "mp"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sgld_noise_drawn_while_stepping_equals_the_generic_kernel(mode, threads):
+    # pieces of tensors across the 4096-number blocks, a block shared by
+    # several tensors, an empty tensor; both thread counts
+    dtype = {"f32": np.float32, "f64": np.float64, "h16": np.float16, "mp": np.float16}[mode]
+    shapes = [(5000,), (3,), (0,), (41, 200), (7,), (70_001,)]
+    rng = RNG(31)
+    ws = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    gs = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    ms = [w.astype(np.float32) if mode == "mp" else None for w in ws]
+    hyper = [(0.01 * (i + 1), 0.1, 0.5, 0.4 if i % 2 else -1.0) for i in range(len(shapes))]
+    want_w = [w.copy() for w in ws]
+    want_m = [m.copy() if m is not None else None for m in ms]
+    old = (mx.get_num_threads(), _kernels.get_parallel_threshold())
+    try:
+        mx.set_num_threads(threads)
+        _kernels.set_parallel_threshold(1000)
+        _kernels.sgld_noisy_multi(99, [mode] * len(ws), ws, gs, ms, hyper)
+        _sgld_generic(mode, 99, want_w, gs, want_m, hyper)
+    finally:
+        mx.set_num_threads(old[0])
+        _kernels.set_parallel_threshold(old[1])
+    for got, want in zip(ws + [m for m in ms if m is not None],
+                         want_w + [m for m in want_m if m is not None]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_sgld_dense_and_sparse_gradients_share_one_noise_sequence():
+    # a sparse gradient sends its dtype's tensors through the generic kernels
+    # (noise drawn first): the dense tensor still gets the same numbers
+    def run(sparse):
+        opt = mx.optimizer.SGLD(learning_rate=0.01, seed=7)
+        ws = [np.zeros(5000, np.float32), np.zeros((4, 3), np.float32)]
+        g1 = RowSparse(np.zeros((1, 3), np.float32), [2], (4, 3)) if sparse else np.zeros((4, 3),
+                                                                                            np.float32)
+        opt.update([0, 1], ws, [np.zeros(5000, np.float32), g1], [None, None])
+        return ws
+    fused, generic = run(False), run(True)
+    for a, b in zip(fused, generic):
+        np.testing.assert_array_equal(a, b)
+    key = np.random.default_rng(7).integers(2 ** 64, dtype=np.uint64)
+    xi = mx.optimizer.SGLD.standard_normal(key, 5012, np.float32)
+    np.testing.assert_array_equal(fused[0], xi[:5000] * np.float32(0.1))
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f32"], [w], [g], [None], [(0.1, 0, 1, -1)] * 2),
+     ValueError, "one entry per tensor"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f16"], [w], [g], [None], [(0.1, 0, 1, -1)]),
+     ValueError, "modes"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f32", "f64"], [w, w.astype(np.float64)],
+                                            [g, g.astype(np.float64)], [None, None],
+                                            [(0.1, 0, 1, -1)] * 2),
+     ValueError, "float64 tensors"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f32"], [w], [g[:5]], [None], [(0.1, 0, 1, -1)]),
+     ValueError, "grads"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f64"], [w], [g], [None], [(0.1, 0, 1, -1)]),
+     TypeError, "weights"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["mp"], [w.astype(np.float16)],
+                                            [g.astype(np.float16)], [None], [(0.1, 0, 1, -1)]),
+     TypeError, "master copy"),
+    (lambda w, g: _kernels.sgld_noisy_multi(1, ["f32"], [w], [g], [None], [(0.1, 0, 1)]),
+     ValueError, "SGLD takes 4"),
+    (lambda w, g: _kernels.sgld_noisy_multi(-1, ["f32"], [w], [g], [None], [(0.1, 0, 1, -1)]),
+     ValueError, "key"),
+])
+def test_sgld_noisy_multi_refuses_bad_calls_before_writing(call, exc, match):
+    w = np.ones(6, np.float32)
+    g = np.ones(6, np.float32)
+    with pytest.raises(exc, match=match):
+        call(w, g)
+    np.testing.assert_array_equal(w, np.ones(6, np.float32))
+
+
 def test_sgld_state_and_errors():
     opt = mx.optimizer.SGLD()
     assert opt.create_state(0, np.zeros(3)) is None

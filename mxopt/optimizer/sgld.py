@@ -150,27 +150,21 @@ class SGLD(Optimizer):
         _fill_standard_normal(out, key)
         return out
 
-    def _draw(self, plans):
-        """Fill one standard-normal array per tensor, one key per dtype."""
-        totals = {}
+    def _prefill(self, plans, key, dtype):
+        """Draw the noise of ``plans`` (one dtype, at least one sparse
+        gradient) into one array and give each plan its slice, for the
+        generic kernels."""
+        total = sum(plan.weight.size for plan in plans)
+        buf = self._noise_buffer(dtype, total)[:total]
+        scratch = None
+        if dtype == np.float16:
+            scratch = self._noise_buffer(np.dtype(np.float32), total, "f16 scratch")[:total]
+        _fill_standard_normal(buf, key, scratch)
+        start = 0
         for plan in plans:
-            dt = _NOISE_DTYPE[plan.mode]
-            totals[dt] = totals.get(dt, 0) + plan.weight.size
-        flat = {}
-        for dt, total in totals.items():
-            key = int(self._rng.integers(2 ** 64, dtype=np.uint64))
-            buf = self._noise_buffer(dt, total)[:total]
-            scratch = None
-            if dt == np.float16:
-                # not the float32 tensors' noise array: that one is in use
-                scratch = self._noise_buffer(np.dtype(np.float32), total, "f16 scratch")[:total]
-            _fill_standard_normal(buf, key, scratch)
-            flat[dt] = [buf, 0]
-        for plan in plans:
-            slot = flat[_NOISE_DTYPE[plan.mode]]
             n = plan.weight.size
-            plan.arrays = [slot[0][slot[1]:slot[1] + n].reshape(plan.weight.shape)]
-            slot[1] += n
+            plan.arrays = [buf[start:start + n].reshape(plan.weight.shape)]
+            start += n
 
     def _update_impl(self, indices, weights, grads, states, multi_precision=False):
         indices, weights, grads, states = _sgdfamily.as_lists(indices, weights, grads, states)
@@ -178,11 +172,33 @@ class SGLD(Optimizer):
         self._update_count(indices)
         lrs = self._get_lrs(indices)
         wds = self._get_wds(indices)
-        self._draw(plans)
         clip = self._clip_bound()
         rescale = float(self.rescale_grad)
         scalars = [(float(lr), float(wd), rescale, clip) for lr, wd in zip(lrs, wds)]
-        _sgdfamily.apply_plans(self, indices, plans, scalars)
+        # one key per noise dtype, in the order the tensors first need them
+        groups = {}
+        for pos, plan in enumerate(plans):
+            groups.setdefault(_NOISE_DTYPE[plan.mode], []).append(pos)
+        generic = []
+        for dtype, members in groups.items():
+            key = int(self._rng.integers(2 ** 64, dtype=np.uint64))
+            if any(_sgdfamily.is_sparse(plans[p].grad) for p in members):
+                self._prefill([plans[p] for p in members], key, dtype)
+                generic.extend(members)
+                continue
+            # dense: the kernel draws the noise block by block as it steps
+            if self._watch_dense:
+                for p in members:
+                    self._dense_stepped(indices[p])
+            _kernels.sgld_noisy_multi(key, [plans[p].mode for p in members],
+                                      [plans[p].weight for p in members],
+                                      [plans[p].grad for p in members],
+                                      [plans[p].master for p in members],
+                                      [scalars[p] for p in members])
+        if generic:
+            generic.sort()
+            _sgdfamily.apply_plans(self, [indices[p] for p in generic],
+                                   [plans[p] for p in generic], [scalars[p] for p in generic])
 
     def __getstate__(self):
         state = super(SGLD, self).__getstate__()
