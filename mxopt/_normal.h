@@ -63,6 +63,10 @@ static const double MX_UNIT53 = 1.0 / 9007199254740992.0;   /* 2^-53 */
 
 static double mx_zig_x[257];      /* x_0 = v / f(r) (the base's virtual width), x_1 = r, ..., x_256 = 0 */
 static double mx_zig_f[257];      /* f(x_i) */
+static int mx_zig_shape[256];     /* wedge i: 1 convex (x_{i+1} >= 1), -1 concave (x_i <= 1), 0 neither */
+static double mx_zig_slope[256];  /* the chord's slope (f_i - f_{i+1}) / (x_i - x_{i+1}) */
+static double mx_zig_mid[256];    /* the strip's middle m, where the tangent touches */
+static double mx_zig_fmid[256];   /* f(m); the tangent is f(m) (1 - m (z - m)) */
 static uint32_t mx_zig_k32[256];  /* float32 quick test: m < k_i */
 static float mx_zig_w32[256];     /* float32: z = m * w_i */
 static int mx_normal_isa_now = MX_ISA_SCALAR;
@@ -117,6 +121,13 @@ static void mx_normal_tables(void) {
     mx_zig_x[256] = 0.0;
     for (i = 0; i < 257; i++)
         mx_zig_f[i] = exp(-0.5 * mx_zig_x[i] * mx_zig_x[i]);
+    for (i = 1; i < 256; i++) {
+        double a = mx_zig_x[i + 1], b = mx_zig_x[i];
+        mx_zig_shape[i] = a >= 1.0 ? 1 : (b <= 1.0 ? -1 : 0);
+        mx_zig_slope[i] = (mx_zig_f[i] - mx_zig_f[i + 1]) / (b - a);
+        mx_zig_mid[i] = 0.5 * (a + b);
+        mx_zig_fmid[i] = exp(-0.5 * mx_zig_mid[i] * mx_zig_mid[i]);
+    }
     for (i = 0; i < 256; i++) {
         mx_zig_k32[i] = (uint32_t)ceil(ldexp(mx_zig_x[i + 1] / mx_zig_x[i], 23));
         mx_zig_w32[i] = (float)ldexp(mx_zig_x[i], -23);
@@ -134,11 +145,25 @@ static inline double mx_zig_tail(uint64_t* s) {
     }
 }
 
-/* the wedge test of z in strip i: a uniform height under the strip's top
- * edge falls below the curve */
+/* the wedge test of z in strip i: a uniform height y under the strip's top
+ * edge falls below the curve.  Most y are decided without exp: f is convex
+ * beyond 1 and concave below, so on a strip that lies on one side the chord
+ * through the strip's corners and the tangent at its middle bound f from
+ * both sides.  The bounds decide only with a margin (1e-12) far beyond
+ * rounding, so the answer is always the one exp gives. */
 static inline int mx_zig_wedge(int i, double z, uint64_t* s) {
-    return mx_zig_f[i] + mx_unit53(mx_xoshiro(s)) * (mx_zig_f[i + 1] - mx_zig_f[i])
-           < exp(-0.5 * z * z);
+    double y = mx_zig_f[i] + mx_unit53(mx_xoshiro(s)) * (mx_zig_f[i + 1] - mx_zig_f[i]);
+    if (mx_zig_shape[i]) {
+        double chord = mx_zig_f[i + 1] + (z - mx_zig_x[i + 1]) * mx_zig_slope[i];
+        double tangent = mx_zig_fmid[i] * (1.0 - mx_zig_mid[i] * (z - mx_zig_mid[i]));
+        double below = mx_zig_shape[i] > 0 ? tangent : chord;   /* f(z) >= below */
+        double above = mx_zig_shape[i] > 0 ? chord : tangent;   /* f(z) <= above */
+        if (y < below - 1e-12)
+            return 1;
+        if (y > above + 1e-12)
+            return 0;
+    }
+    return y < exp(-0.5 * z * z);
 }
 
 /* ----------------------------------------------------------------- float64 */

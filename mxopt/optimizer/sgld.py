@@ -46,8 +46,9 @@ class SGLD(Optimizer):
     :class:`numpy.random.Generator` to share one).  Each update takes one
     64-bit key from that generator per noise dtype, and
     :meth:`standard_normal` turns the key into the normal numbers, in
-    parallel (xoshiro256++ streams, ziggurat method; the numbers do not
-    depend on the thread count).  MXNet draws from its global ``mx.random``
+    parallel (xoshiro256++ streams, ziggurat method; the numbers depend on
+    neither the thread count nor the CPU's instruction set).  Dense steps
+    draw the numbers block by block as they go, without a noise array.  MXNet draws from its global ``mx.random``
     generator instead, so mxopt and MXNet agree in distribution, not in
     individual draws.  Noise is drawn in the weight's precision (float32 for
     float16 weights, which receive it rounded to float16, and for float16
@@ -133,7 +134,8 @@ class SGLD(Optimizer):
         tensors first need them) and lays the numbers of
         ``standard_normal(key, total, dtype)`` over its tensors of that dtype
         in order, flattened in C order.  float16 noise is the float32 numbers
-        rounded to float16.
+        rounded to float16; float32 and float64 numbers come from different
+        draws (32 and 64 random bits per number).
 
         Parameters
         ----------
