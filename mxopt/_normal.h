@@ -7,29 +7,32 @@
  * count or the order blocks are run in.
  *
  * Normal numbers come from the ziggurat method (Marsaglia & Tsang, 2000)
- * with 256 strips of equal area under f(x) = exp(-x^2 / 2): strip 0 is the
+ * with n strips of equal area under f(x) = exp(-x^2 / 2): strip 0 is the
  * base (a rectangle of height f(r) plus the tail beyond r), strip i >= 1 lies
  * between the heights f(x_i) and f(x_{i+1}).  A draw picks a strip i, a sign
- * and a uniform u; z = u * x_i is accepted at once when z < x_{i+1} (about
- * 99% of draws), otherwise the wedge is tested against f(z), or, in the base
- * strip, z comes from the tail by Marsaglia's exponential method.
+ * and a uniform u; z = u * x_i is accepted at once when z < x_{i+1} (98.5%
+ * of draws with 256 strips, 99.57% with 1024), otherwise the wedge is tested
+ * against f(z), or, in the base strip, z comes from the tail by Marsaglia's
+ * exponential method.
  *
- * float64 (mx_normal64_block): one stream per block, one 64-bit draw per
- * candidate (8 bits strip, 1 bit sign, 53 bits u), all in double.
+ * float64 (mx_normal64_block): 256 strips; one stream per block, one 64-bit
+ * draw per candidate (8 bits strip, 1 bit sign, 53 bits u), all in double.
  *
- * float32 (mx_normal32_block): eight streams per block ("lanes") step
- * together; a round gives 8 x 64 bits, read as 16 32-bit draws in memory
- * order (lane 0 low half, lane 0 high half, lane 1 low half, ...), one per
- * number.  A 32-bit draw holds the strip (bits 0-7), the sign (bit 8) and a
- * 23-bit integer m, u = m / 2^23.  The quick test is m < k_i with the integer
- * k_i = ceil(2^23 x_{i+1} / x_i), and z = m * w_i with the float
- * w_i = x_i / 2^23: integer work and one float product, the same bits in the
- * scalar code and in the AVX2 and AVX-512 code (which run 8 or 16 draws at a
- * time, table look-ups by gather).  Draws failing the quick test are finished
- * in position order, in double, with uniforms from a ninth stream of the
- * block ("spare"), whose 64-bit outputs also give fresh 32-bit draws when a
- * wedge test fails.  So every instruction set gives the same numbers, and the
- * first n numbers of a block do not depend on how many more are asked for.
+ * float32 (mx_normal32_block): 1024 strips; eight streams per block
+ * ("lanes") step together; a round gives 8 x 64 bits, read as 16 32-bit
+ * draws in memory order (lane 0 low half, lane 0 high half, lane 1 low half,
+ * ...), one per number.  A 32-bit draw holds the strip (bits 0-9), the sign
+ * (bit 10) and a 21-bit integer m, u = m / 2^21 (1024 x 2^21 values per sign,
+ * as many as 256 strips with 23 bits would give).  The quick test is m < k_i
+ * with the integer k_i = ceil(2^21 x_{i+1} / x_i), and z = m * w_i with the
+ * float w_i = x_i / 2^21: integer work and one float product, the same bits
+ * in the scalar code and in the AVX2 and AVX-512 code (which run 8 or 16
+ * draws at a time, table look-ups by gather).  Draws failing the quick test
+ * are finished in position order, in double, with uniforms from a ninth
+ * stream of the block ("spare"), whose 64-bit outputs also give fresh 32-bit
+ * draws when a wedge test fails.  So every instruction set gives the same
+ * numbers, and the first n numbers of a block do not depend on how many
+ * more are asked for.
  *
  * The instruction set is chosen at start-up from the CPU (x86-64 with GCC or
  * Clang; the scalar code everywhere else); mx_normal_set_isa lets the tests
@@ -57,18 +60,31 @@
 
 enum { MX_ISA_SCALAR = 0, MX_ISA_AVX2 = 1, MX_ISA_AVX512 = 2 };
 
-static const double MX_ZIG_R = 3.6541528853610088;    /* where the tail starts */
-static const double MX_ZIG_V = 4.92867323399e-3;      /* each strip's area */
-static const double MX_UNIT53 = 1.0 / 9007199254740992.0;   /* 2^-53 */
+/* A ziggurat of n strips of equal area v under f(x) = exp(-x^2 / 2): x_0 = v /
+ * f(r) (the base's virtual width), x_1 = r (where the tail starts), ...,
+ * x_n = 0.  float64 numbers use 256 strips, float32 numbers 1024 (fewer
+ * draws fail the quick test: 0.43% instead of 1.5%, and each costs far more
+ * than a quick one).  r and v solve the construction exactly (x_n = 0). */
+#define MX_ZIG_MAX 1024
+typedef struct {
+    int n;
+    double r, v;
+    double x[MX_ZIG_MAX + 1];
+    double f[MX_ZIG_MAX + 1];     /* f(x_i) */
+    int shape[MX_ZIG_MAX];        /* wedge i: 1 convex (x_{i+1} >= 1), -1 concave (x_i <= 1), 0 neither */
+    double slope[MX_ZIG_MAX];     /* the chord's slope (f_i - f_{i+1}) / (x_i - x_{i+1}) */
+    double mid[MX_ZIG_MAX];       /* the strip's middle m, where the tangent touches */
+    double fmid[MX_ZIG_MAX];      /* f(m); the tangent is f(m) (1 - m (z - m)) */
+} mx_zig_table;
 
-static double mx_zig_x[257];      /* x_0 = v / f(r) (the base's virtual width), x_1 = r, ..., x_256 = 0 */
-static double mx_zig_f[257];      /* f(x_i) */
-static int mx_zig_shape[256];     /* wedge i: 1 convex (x_{i+1} >= 1), -1 concave (x_i <= 1), 0 neither */
-static double mx_zig_slope[256];  /* the chord's slope (f_i - f_{i+1}) / (x_i - x_{i+1}) */
-static double mx_zig_mid[256];    /* the strip's middle m, where the tangent touches */
-static double mx_zig_fmid[256];   /* f(m); the tangent is f(m) (1 - m (z - m)) */
-static uint32_t mx_zig_k32[256];  /* float32 quick test: m < k_i */
-static float mx_zig_w32[256];     /* float32: z = m * w_i */
+static mx_zig_table mx_zig64;     /* 256 strips: 8 bits of a 64-bit draw */
+static mx_zig_table mx_zig32;     /* 1024 strips: 10 bits of a 32-bit draw */
+#define MX_ZIG32_BITS 10                      /* strip bits of a float32 draw */
+#define MX_ZIG32_STRIPS (1 << MX_ZIG32_BITS)
+#define MX_ZIG32_MBITS (31 - MX_ZIG32_BITS)   /* bits of m, after the sign bit */
+static uint32_t mx_zig_k32[MX_ZIG32_STRIPS];  /* float32 quick test: m < k_i */
+static float mx_zig_w32[MX_ZIG32_STRIPS];     /* float32: z = m * w_i */
+static const double MX_UNIT53 = 1.0 / 9007199254740992.0;   /* 2^-53 */
 static int mx_normal_isa_now = MX_ISA_SCALAR;
 
 /* ------------------------------------------------------------ uniform bits */
@@ -111,37 +127,44 @@ static inline double mx_unit53(uint64_t bits) { return (double)(int64_t)(bits >>
 static inline double mx_open01(uint64_t* s) { return mx_unit53(mx_xoshiro(s)) + MX_UNIT53; }
 
 /* ------------------------------------------------------------------ tables */
-static void mx_normal_tables(void) {
+static void mx_zig_table_init(mx_zig_table* t, int n, double r, double v) {
     int i;
-    mx_zig_x[0] = MX_ZIG_V / exp(-0.5 * MX_ZIG_R * MX_ZIG_R);
-    mx_zig_x[1] = MX_ZIG_R;
-    for (i = 1; i < 255; i++)   /* the next strip starts where this one's area is used up */
-        mx_zig_x[i + 1] = sqrt(-2.0 * log(exp(-0.5 * mx_zig_x[i] * mx_zig_x[i])
-                                          + MX_ZIG_V / mx_zig_x[i]));
-    mx_zig_x[256] = 0.0;
-    for (i = 0; i < 257; i++)
-        mx_zig_f[i] = exp(-0.5 * mx_zig_x[i] * mx_zig_x[i]);
-    for (i = 1; i < 256; i++) {
-        double a = mx_zig_x[i + 1], b = mx_zig_x[i];
-        mx_zig_shape[i] = a >= 1.0 ? 1 : (b <= 1.0 ? -1 : 0);
-        mx_zig_slope[i] = (mx_zig_f[i] - mx_zig_f[i + 1]) / (b - a);
-        mx_zig_mid[i] = 0.5 * (a + b);
-        mx_zig_fmid[i] = exp(-0.5 * mx_zig_mid[i] * mx_zig_mid[i]);
+    t->n = n;
+    t->r = r;
+    t->v = v;
+    t->x[0] = v / exp(-0.5 * r * r);
+    t->x[1] = r;
+    for (i = 1; i < n - 1; i++)   /* the next strip starts where this one's area is used up */
+        t->x[i + 1] = sqrt(-2.0 * log(exp(-0.5 * t->x[i] * t->x[i]) + v / t->x[i]));
+    t->x[n] = 0.0;
+    for (i = 0; i <= n; i++)
+        t->f[i] = exp(-0.5 * t->x[i] * t->x[i]);
+    for (i = 1; i < n; i++) {
+        double a = t->x[i + 1], b = t->x[i];
+        t->shape[i] = a >= 1.0 ? 1 : (b <= 1.0 ? -1 : 0);
+        t->slope[i] = (t->f[i] - t->f[i + 1]) / (b - a);
+        t->mid[i] = 0.5 * (a + b);
+        t->fmid[i] = exp(-0.5 * t->mid[i] * t->mid[i]);
     }
-    for (i = 0; i < 256; i++) {
-        mx_zig_k32[i] = (uint32_t)ceil(ldexp(mx_zig_x[i + 1] / mx_zig_x[i], 23));
-        mx_zig_w32[i] = (float)ldexp(mx_zig_x[i], -23);
+}
+
+static void mx_normal_tables(void) {
+    mx_zig_table_init(&mx_zig64, 256, 3.6541528853610088, 4.92867323399e-3);
+    mx_zig_table_init(&mx_zig32, MX_ZIG32_STRIPS, 4.0388498461095045, 1.2263246463530881e-3);
+    for (int i = 0; i < MX_ZIG32_STRIPS; i++) {
+        mx_zig_k32[i] = (uint32_t)ceil(ldexp(mx_zig32.x[i + 1] / mx_zig32.x[i], MX_ZIG32_MBITS));
+        mx_zig_w32[i] = (float)ldexp(mx_zig32.x[i], -MX_ZIG32_MBITS);
     }
 }
 
 /* the tail beyond r by Marsaglia's method: r + a with a ~ Exp(r) accepted
  * with probability exp(-a^2 / 2) */
-static inline double mx_zig_tail(uint64_t* s) {
+static inline double mx_zig_tail(const mx_zig_table* t, uint64_t* s) {
     for (;;) {
-        double a = -log(mx_open01(s)) / MX_ZIG_R;
+        double a = -log(mx_open01(s)) / t->r;
         double b = -log(mx_open01(s));
         if (b + b > a * a)
-            return MX_ZIG_R + a;
+            return t->r + a;
     }
 }
 
@@ -151,13 +174,13 @@ static inline double mx_zig_tail(uint64_t* s) {
  * through the strip's corners and the tangent at its middle bound f from
  * both sides.  The bounds decide only with a margin (1e-12) far beyond
  * rounding, so the answer is always the one exp gives. */
-static inline int mx_zig_wedge(int i, double z, uint64_t* s) {
-    double y = mx_zig_f[i] + mx_unit53(mx_xoshiro(s)) * (mx_zig_f[i + 1] - mx_zig_f[i]);
-    if (mx_zig_shape[i]) {
-        double chord = mx_zig_f[i + 1] + (z - mx_zig_x[i + 1]) * mx_zig_slope[i];
-        double tangent = mx_zig_fmid[i] * (1.0 - mx_zig_mid[i] * (z - mx_zig_mid[i]));
-        double below = mx_zig_shape[i] > 0 ? tangent : chord;   /* f(z) >= below */
-        double above = mx_zig_shape[i] > 0 ? chord : tangent;   /* f(z) <= above */
+static inline int mx_zig_wedge(const mx_zig_table* t, int i, double z, uint64_t* s) {
+    double y = t->f[i] + mx_unit53(mx_xoshiro(s)) * (t->f[i + 1] - t->f[i]);
+    if (t->shape[i]) {
+        double chord = t->f[i + 1] + (z - t->x[i + 1]) * t->slope[i];
+        double tangent = t->fmid[i] * (1.0 - t->mid[i] * (z - t->mid[i]));
+        double below = t->shape[i] > 0 ? tangent : chord;   /* f(z) >= below */
+        double above = t->shape[i] > 0 ? chord : tangent;   /* f(z) <= above */
         if (y < below - 1e-12)
             return 1;
         if (y > above + 1e-12)
@@ -173,12 +196,12 @@ static inline double mx_normal64_one(uint64_t* s) {
         int i = (int)(bits & 255);
         /* bit 8 gives the sign as a factor +1 or -1: no branch to mispredict */
         double sign = 1.0 - (double)(int)((bits >> 7) & 2);
-        double z = mx_unit53(bits) * mx_zig_x[i];
-        if (z < mx_zig_x[i + 1])
+        double z = mx_unit53(bits) * mx_zig64.x[i];
+        if (z < mx_zig64.x[i + 1])
             return z * sign;
         if (i == 0)
-            return mx_zig_tail(s) * sign;
-        if (mx_zig_wedge(i, z, s))
+            return mx_zig_tail(&mx_zig64, s) * sign;
+        if (mx_zig_wedge(&mx_zig64, i, z, s))
             return z * sign;
     }
 }
@@ -192,11 +215,11 @@ static void mx_normal64_block(double* out, ptrdiff_t n, uint64_t key, uint64_t b
 }
 
 /* ----------------------------------------------------------------- float32 */
-/* z with the draw's sign: bit 8 moved to the float's sign bit */
+/* z with the draw's sign: bit 10 moved to the float's sign bit */
 static inline float mx_zig32_signed(float z, uint32_t u) {
     uint32_t b;
     memcpy(&b, &z, 4);
-    b ^= (u << 23) & 0x80000000u;
+    b ^= (u << (31 - MX_ZIG32_BITS)) & 0x80000000u;
     memcpy(&z, &b, 4);
     return z;
 }
@@ -204,7 +227,7 @@ static inline float mx_zig32_signed(float z, uint32_t u) {
 /* the quick path of one draw: writes m * w_i with its sign, returns whether
  * it is accepted */
 static inline int mx_zig32_quick(uint32_t u, float* out) {
-    uint32_t i = u & 255, m = u >> 9;
+    uint32_t i = u & (MX_ZIG32_STRIPS - 1), m = u >> (MX_ZIG32_BITS + 1);
     *out = mx_zig32_signed((float)(int32_t)m * mx_zig_w32[i], u);
     return m < mx_zig_k32[i];
 }
@@ -213,13 +236,13 @@ static inline int mx_zig32_quick(uint32_t u, float* out) {
 static float mx_zig32_finish(uint32_t u, uint64_t* spare) {
     float z;
     for (;;) {
-        int i = (int)(u & 255);
+        int i = (int)(u & (MX_ZIG32_STRIPS - 1));
         if (mx_zig32_quick(u, &z))
             return z;                      /* a fresh draw may pass at once */
         if (i == 0)
-            return mx_zig32_signed((float)mx_zig_tail(spare), u);
+            return mx_zig32_signed((float)mx_zig_tail(&mx_zig32, spare), u);
         z = fabsf(z);
-        if (mx_zig_wedge(i, (double)z, spare))
+        if (mx_zig_wedge(&mx_zig32, i, (double)z, spare))
             return mx_zig32_signed(z, u);
         u = (uint32_t)mx_xoshiro(spare);
     }
@@ -261,21 +284,23 @@ static void mx_normal32_rounds_scalar(float* out, ptrdiff_t rounds, mx_normal32_
 #if MX_NORMAL_X86
 /* The SIMD rounds write every quick-path number and collect the draws that
  * fail the quick test (and their positions) in a list, without a branch
- * (about one round in five has one); the list is finished after the last
+ * (about one round in fifteen has one); the list is finished after the last
  * round, in position order as the scalar code does. */
 #define MX_REJECT_CAP (MX_NORMAL_BLOCK + MX_NORMAL_ROUND)
 
 /* the pair (k_i, w_i) as one 64-bit word, for one gather per draw */
-static uint64_t mx_zig_kw[256];
+static uint64_t mx_zig_kw[MX_ZIG32_STRIPS];
 /* AVX2's list compaction: for each 8-bit mask, the indices of its set bits
  * first (as vpermd takes them) */
 static uint32_t mx_compact8[256][8];
 
 static void mx_normal_simd_tables(void) {
-    for (int i = 0; i < 256; i++) {
+    for (int i = 0; i < MX_ZIG32_STRIPS; i++) {
         uint32_t wbits;
         memcpy(&wbits, &mx_zig_w32[i], 4);
         mx_zig_kw[i] = ((uint64_t)wbits << 32) | mx_zig_k32[i];
+    }
+    for (int i = 0; i < 256; i++) {
         int c = 0;
         for (int j = 0; j < 8; j++)
             if (i & (1 << j))
@@ -313,7 +338,7 @@ __attribute__((target("avx2,popcnt")))
 static inline ptrdiff_t mx_zig32_quick8(__m256i u, __m256i pos, float* out, uint32_t* ru,
                                         uint32_t* rpos, ptrdiff_t nrej) {
     /* (k, w) of draws 0,1,4,5 and 2,3,6,7: the unpacks below then put them in order */
-    const __m256i strip = _mm256_permutevar8x32_epi32(_mm256_and_si256(u, _mm256_set1_epi32(255)),
+    const __m256i strip = _mm256_permutevar8x32_epi32(_mm256_and_si256(u, _mm256_set1_epi32(MX_ZIG32_STRIPS - 1)),
                                                       _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
     const __m256 g0 = _mm256_castsi256_ps(_mm256_i32gather_epi64(
         (const long long*)mx_zig_kw, _mm256_castsi256_si128(strip), 8));
@@ -321,9 +346,9 @@ static inline ptrdiff_t mx_zig32_quick8(__m256i u, __m256i pos, float* out, uint
         (const long long*)mx_zig_kw, _mm256_extracti128_si256(strip, 1), 8));
     const __m256i k = _mm256_castps_si256(_mm256_shuffle_ps(g0, g1, _MM_SHUFFLE(2, 0, 2, 0)));
     const __m256 w = _mm256_shuffle_ps(g0, g1, _MM_SHUFFLE(3, 1, 3, 1));
-    const __m256i m = _mm256_srli_epi32(u, 9);
+    const __m256i m = _mm256_srli_epi32(u, MX_ZIG32_BITS + 1);
     __m256 z = _mm256_mul_ps(_mm256_cvtepi32_ps(m), w);
-    const __m256i sign = _mm256_and_si256(_mm256_slli_epi32(u, 23),
+    const __m256i sign = _mm256_and_si256(_mm256_slli_epi32(u, 31 - MX_ZIG32_BITS),
                                           _mm256_set1_epi32((int)0x80000000u));
     z = _mm256_castsi256_ps(_mm256_xor_si256(_mm256_castps_si256(z), sign));
     _mm256_storeu_ps(out, z);
@@ -370,7 +395,7 @@ static void mx_normal32_rounds_avx512(float* out, ptrdiff_t rounds, mx_normal32_
     ptrdiff_t nrej = 0;
     __m512i s0 = _mm512_loadu_si512(s + 0), s1 = _mm512_loadu_si512(s + 8);
     __m512i s2 = _mm512_loadu_si512(s + 16), s3 = _mm512_loadu_si512(s + 24);
-    const __m512i low8 = _mm512_set1_epi32(255), signbit = _mm512_set1_epi32((int)0x80000000u);
+    const __m512i low = _mm512_set1_epi32(MX_ZIG32_STRIPS - 1), signbit = _mm512_set1_epi32((int)0x80000000u);
     /* (k, w) of draws 0,1,4,5,8,9,12,13 and 2,3,6,7,10,11,14,15: the unpacks
      * below then put them in order */
     const __m512i split = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
@@ -387,16 +412,16 @@ static void mx_normal32_rounds_avx512(float* out, ptrdiff_t rounds, mx_normal32_
         s2 = _mm512_xor_si512(s2, t);
         s3 = _mm512_rol_epi64(s3, 45);
         /* the quick path of the 16 draws */
-        const __m512i strip = _mm512_permutexvar_epi32(split, _mm512_and_si512(u, low8));
+        const __m512i strip = _mm512_permutexvar_epi32(split, _mm512_and_si512(u, low));
         const __m512 g0 = _mm512_castsi512_ps(_mm512_i32gather_epi64(
             _mm512_castsi512_si256(strip), (const void*)mx_zig_kw, 8));
         const __m512 g1 = _mm512_castsi512_ps(_mm512_i32gather_epi64(
             _mm512_extracti64x4_epi64(strip, 1), (const void*)mx_zig_kw, 8));
         const __m512i k = _mm512_castps_si512(_mm512_shuffle_ps(g0, g1, _MM_SHUFFLE(2, 0, 2, 0)));
         const __m512 w = _mm512_shuffle_ps(g0, g1, _MM_SHUFFLE(3, 1, 3, 1));
-        const __m512i m = _mm512_srli_epi32(u, 9);
+        const __m512i m = _mm512_srli_epi32(u, MX_ZIG32_BITS + 1);
         const __m512i z = _mm512_castps_si512(_mm512_mul_ps(_mm512_cvtepi32_ps(m), w));
-        const __m512i sign = _mm512_and_si512(_mm512_slli_epi32(u, 23), signbit);
+        const __m512i sign = _mm512_and_si512(_mm512_slli_epi32(u, 31 - MX_ZIG32_BITS), signbit);
         _mm512_storeu_si512(out, _mm512_xor_si512(z, sign));
         const __mmask16 reject = _mm512_cmpge_epu32_mask(m, k);
         _mm512_storeu_si512(ru + nrej, _mm512_maskz_compress_epi32(reject, u));
