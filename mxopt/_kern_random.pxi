@@ -107,6 +107,14 @@ cdef enum:
 _SGLD_MODES = {"f32": SGLD_F32, "f64": SGLD_F64, "h16": SGLD_H16, "mp": SGLD_MP}
 
 
+cdef inline Py_ssize_t _sgld_piece(const int64_t* offs, Py_ssize_t t, Py_ssize_t start,
+                                   Py_ssize_t stop, Py_ssize_t* lo) noexcept nogil:
+    # the piece of tensor t (numbers offs[t] .. offs[t+1]-1) inside numbers
+    # start .. stop-1: its start in the tensor (lo) and its length
+    lo[0] = max(<Py_ssize_t>offs[t], start) - offs[t]
+    return min(<Py_ssize_t>offs[t + 1], stop) - offs[t] - lo[0]
+
+
 cdef void _sgld_block(Py_ssize_t b, Py_ssize_t total, uint64_t key, bint wide,
                       Py_ssize_t count, const int64_t* offs, const Py_ssize_t* ptrs,
                       const double* hp) noexcept nogil:
@@ -132,8 +140,7 @@ cdef void _sgld_block(Py_ssize_t b, Py_ssize_t total, uint64_t key, bint wide,
         t = first
         while t < count and offs[t] < stop and nranges + 3 <= MX_PREFETCH_RANGES:
             p = ptrs + 4 * t
-            lo = max(<Py_ssize_t>offs[t], start) - offs[t]
-            n = min(<Py_ssize_t>offs[t + 1], stop) - offs[t] - lo
+            n = _sgld_piece(offs, t, start, stop, &lo)
             item = 4 if p[0] == SGLD_F32 else 2
             for q in range(1, 4 if p[0] == SGLD_MP else 3):
                 ranges[nranges] = <const char*>p[q] + lo * (4 if q == 3 else item)
@@ -144,8 +151,7 @@ cdef void _sgld_block(Py_ssize_t b, Py_ssize_t total, uint64_t key, bint wide,
     t = first
     while t < count and offs[t] < stop:
         p = ptrs + 4 * t
-        lo = max(<Py_ssize_t>offs[t], start) - offs[t]     # the piece's start in the tensor
-        n = min(<Py_ssize_t>offs[t + 1], stop) - offs[t] - lo
+        n = _sgld_piece(offs, t, start, stop, &lo)
         if p[0] == SGLD_F32:
             sgld_span[float](<float*>p[1] + lo, <const float*>p[2] + lo,
                              nf + (offs[t] + lo - start), n, hp + 4 * t)
@@ -184,12 +190,11 @@ def sgld_noisy_multi(key, list modes, list weights, list grads, list masters, li
                          % (count, len(weights), len(grads), len(masters), len(hyper)))
     if count == 0:
         return
+    wide = modes[0] == "f64"
     for t in range(count):
         if modes[t] not in _SGLD_MODES:
             raise ValueError("modes[%d] is %r, expected one of %s"
                              % (t, modes[t], sorted(_SGLD_MODES)))
-    wide = modes[0] == "f64"
-    for t in range(count):
         if (modes[t] == "f64") != wide:
             raise ValueError("float64 tensors take float64 noise: they cannot share a key "
                              "with modes %s" % sorted(set(modes) - {"f64"}))

@@ -48,11 +48,12 @@ class SGLD(Optimizer):
     :meth:`standard_normal` turns the key into the normal numbers, in
     parallel (xoshiro256++ streams, ziggurat method; the numbers depend on
     neither the thread count nor the CPU's instruction set).  Dense steps
-    draw the numbers block by block as they go, without a noise array.  MXNet draws from its global ``mx.random``
-    generator instead, so mxopt and MXNet agree in distribution, not in
-    individual draws.  Noise is drawn in the weight's precision (float32 for
-    float16 weights, which receive it rounded to float16, and for float16
-    weights with a master copy).
+    draw the numbers block by block as they go, without a noise array.
+    MXNet draws from its global ``mx.random`` generator instead, so mxopt
+    and MXNet agree in distribution, not in individual draws.  Noise is
+    drawn in the weight's precision (float32 for float16 weights, which
+    receive it rounded to float16, and for float16 weights with a master
+    copy).
 
     Row-sparse and CSR gradients follow the dense rule (MXNet densifies them):
     every row takes the weight decay and the noise, rows absent from the
