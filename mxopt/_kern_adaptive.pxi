@@ -14,27 +14,26 @@ cdef enum:
 # GroupAdaGrad
 # ---------------------------------------------------------------------------
 
-cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
-                          Py_ssize_t n, floating lr, floating rescale,
-                          floating clip_bound, floating eps) noexcept nogil:
-    # the squares are rounded in the weight's dtype, their sum kept in double
-    # in four interleaved partial sums (no chain of dependent additions):
-    # a vectorised loop squares a block into a buffer, _sumsq.h adds it up
-    cdef Py_ssize_t j, start = 0, blen
-    cdef double ssq, acc[4]
+cdef inline void _gag_squares(const floating* g, Py_ssize_t n, floating rescale,
+                              floating clip_bound, floating* sq) noexcept nogil:
+    # the rescaled, clipped gradients squared, rounded in the weight's dtype
+    # (a vectorised loop)
+    cdef Py_ssize_t j
+    cdef floating gr
+    for j in range(n):
+        gr = g[j] * rescale
+        if clip_bound >= 0:
+            gr = _ad_clip(gr, clip_bound)
+        sq[j] = gr * gr
+
+
+cdef inline void _gag_step(floating* w, const floating* g, floating* hist, double ssq,
+                           Py_ssize_t n, floating lr, floating rescale, floating clip_bound,
+                           floating eps) noexcept nogil:
+    # the row's accumulator grows by its mean squared gradient (ssq / n), the
+    # row moves by lr * g / sqrt(accumulator + eps)
+    cdef Py_ssize_t j
     cdef floating gr, denom
-    cdef floating sq[GAG_BLOCK]
-    _zero4(acc)
-    while start < n:
-        blen = n - start if n - start < GAG_BLOCK else GAG_BLOCK
-        for j in range(blen):
-            gr = g[start + j] * rescale
-            if clip_bound >= 0:
-                gr = _ad_clip(gr, clip_bound)
-            sq[j] = gr * gr
-        _sum4_of(sq, blen, acc)
-        start += blen
-    ssq = _sum4(acc)
     hist[0] = hist[0] + <floating>(ssq / n)
     denom = _ad_sqrt(hist[0] + eps)
     for j in range(n):
@@ -42,6 +41,49 @@ cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
         if clip_bound >= 0:
             gr = _ad_clip(gr, clip_bound)
         w[j] = w[j] - lr * gr / denom
+
+
+cdef inline void _gag_row(floating* w, const floating* g, floating* hist,
+                          Py_ssize_t n, floating lr, floating rescale,
+                          floating clip_bound, floating eps) noexcept nogil:
+    # the squares are rounded in the weight's dtype, their sum kept in double
+    # in four interleaved partial sums (no chain of dependent additions):
+    # squared block by block into a buffer, added up by _sumsq.h
+    cdef Py_ssize_t start = 0, blen
+    cdef double acc[4]
+    cdef floating sq[GAG_BLOCK]
+    _zero4(acc)
+    while start < n:
+        blen = n - start if n - start < GAG_BLOCK else GAG_BLOCK
+        _gag_squares(g + start, blen, rescale, clip_bound, sq)
+        _sum4_of(sq, blen, acc)
+        start += blen
+    _gag_step(w, g, hist, _sum4(acc), n, lr, rescale, clip_bound, eps)
+
+
+cdef inline void _gag_row_pair(floating* w, const floating* g, floating* hist,
+                               floating* w2, const floating* g2, floating* hist2,
+                               Py_ssize_t n, floating lr, floating rescale,
+                               floating clip_bound, floating eps) noexcept nogil:
+    # two different rows, each with exactly the operations of _gag_row; their
+    # double sums are added in interleaved registers (_sum4x2_of), so one
+    # row's additions run while the other's wait: about a quarter faster on
+    # short rows, whose sums are chains of dependent additions
+    cdef Py_ssize_t start = 0, blen
+    cdef double acc[4]
+    cdef double acc2[4]
+    cdef floating sq[GAG_BLOCK]
+    cdef floating sq2[GAG_BLOCK]
+    _zero4(acc)
+    _zero4(acc2)
+    while start < n:
+        blen = n - start if n - start < GAG_BLOCK else GAG_BLOCK
+        _gag_squares(g + start, blen, rescale, clip_bound, sq)
+        _gag_squares(g2 + start, blen, rescale, clip_bound, sq2)
+        _sum4x2_of(sq, sq2, blen, acc, acc2)
+        start += blen
+    _gag_step(w, g, hist, _sum4(acc), n, lr, rescale, clip_bound, eps)
+    _gag_step(w2, g2, hist2, _sum4(acc2), n, lr, rescale, clip_bound, eps)
 
 
 cdef inline void _gag_row_h16(half_bits* w, const half_bits* g, half_bits* hist,
@@ -92,25 +134,24 @@ cdef inline void _gag_row_mp(half_bits* w, const half_bits* g, float* master,
         w[j] = mx_float_to_half(master[j])
 
 
-cdef void _gag_rows_f32(float* w, const float* g, const int64_t* idx, Py_ssize_t nnz,
-                        float* hist, Py_ssize_t rowlen, double* hp) noexcept nogil:
-    cdef Py_ssize_t j, r
+cdef void _gag_rows(floating* w, const floating* g, const int64_t* idx, Py_ssize_t nnz,
+                    floating* hist, Py_ssize_t rowlen, floating lr, floating rescale,
+                    floating clip_bound, floating eps) noexcept nogil:
+    # gradient rows j and j + 1 together (weight rows idx[j], idx[j + 1]:
+    # sorted and unique, so never the same row); an odd last row alone
+    cdef Py_ssize_t p, j, r, r2
     cdef int nt = threads_for(nnz * rowlen)
-    for j in prange(nnz, schedule='static', num_threads=nt):
+    for p in prange((nnz + 1) // 2, schedule='static', num_threads=nt):
+        j = 2 * p
         r = idx[j] if idx != NULL else j
-        _gag_row(w + r * rowlen, g + j * rowlen, hist + r, rowlen, <float>hp[0],
-                 <float>hp[1], <float>hp[2], <float>hp[3])
-
-
-cdef void _gag_rows_f64(double* w, const double* g, const int64_t* idx, Py_ssize_t nnz,
-                        double* hist, Py_ssize_t rowlen, double* hp) noexcept nogil:
-    cdef Py_ssize_t j, r
-    cdef int nt = threads_for(nnz * rowlen)
-    for j in prange(nnz, schedule='static', num_threads=nt):
-        r = idx[j] if idx != NULL else j
-        # the clip bound is a float32 in MXNet (clip operator / C++ kernel)
-        _gag_row(w + r * rowlen, g + j * rowlen, hist + r, rowlen, hp[0], hp[1],
-                 <double><float>hp[2], hp[3])
+        if j + 1 < nnz:
+            r2 = idx[j + 1] if idx != NULL else j + 1
+            _gag_row_pair(w + r * rowlen, g + j * rowlen, hist + r, w + r2 * rowlen,
+                          g + (j + 1) * rowlen, hist + r2, rowlen, lr, rescale,
+                          clip_bound, eps)
+        else:
+            _gag_row(w + r * rowlen, g + j * rowlen, hist + r, rowlen, lr, rescale,
+                     clip_bound, eps)
 
 
 cdef void _gag_rows_h16(half_bits* w, const half_bits* g, const int64_t* idx,
@@ -172,9 +213,12 @@ def groupadagrad_update(cnp.ndarray weight, cnp.ndarray grad, indices,
         mp = cnp.PyArray_DATA(<cnp.ndarray>master)
     with nogil:
         if kind == cnp.NPY_FLOAT32:
-            _gag_rows_f32(<float*>wp, <const float*>gp, idx, nnz, <float*>hpt, rowlen, hp)
+            _gag_rows(<float*>wp, <const float*>gp, idx, nnz, <float*>hpt, rowlen,
+                      <float>lr, <float>rescale, <float>clip_bound, <float>eps)
         elif kind == cnp.NPY_FLOAT64:
-            _gag_rows_f64(<double*>wp, <const double*>gp, idx, nnz, <double*>hpt, rowlen, hp)
+            # the clip bound is a float32 in MXNet (clip operator / C++ kernel)
+            _gag_rows(<double*>wp, <const double*>gp, idx, nnz, <double*>hpt, rowlen,
+                      lr, rescale, <double><float>clip_bound, eps)
         elif mp != NULL:
             _gag_rows_mp(<half_bits*>wp, <const half_bits*>gp, idx, nnz, <float*>mp,
                          <float*>hpt, rowlen, hp)

@@ -321,3 +321,34 @@ def test_threads_give_the_same_numbers(name, kw):
         _kernels.set_num_threads(old_threads)
         _kernels.set_parallel_threshold(old_threshold)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows,rowlen", [(7, 64), (8, 3), (5, 300), (2, 1), (1, 5)])
+@pytest.mark.parametrize("clip", [None, 0.3])
+def test_groupadagrad_rows_taken_in_pairs_give_each_rows_numbers(dtype, rows, rowlen, clip):
+    # the kernel takes rows two at a time (their sums interleaved); every row
+    # must get exactly what it gets updated alone, as a one-row tensor
+    rng = np.random.default_rng(rows * 1000 + rowlen)
+    kw = dict(learning_rate=0.1, rescale_grad=0.5, clip_gradient=clip)
+    opt, alone = GroupAdaGrad(**kw), GroupAdaGrad(**kw)
+    w = rng.standard_normal((rows, rowlen)).astype(dtype)
+    w_rows = [w[i:i + 1].copy() for i in range(rows)]
+    state = opt.create_state(0, w)
+    states = [alone.create_state(i, w_rows[i]) for i in range(rows)]
+    for step in range(3):
+        g = rng.standard_normal((rows, rowlen)).astype(dtype)
+        sparse = step == 2  # rows 0, 2, 3, 5, ... (gaps, odd counts)
+        keep = [i for i in range(rows) if i % 3 != 1] if sparse else range(rows)
+        if sparse:  # (float32 scalars, as in MXNet's sparse kernel, for both)
+            dense = np.zeros_like(g)
+            dense[keep] = g[keep]
+            opt.update(0, w, scipy.sparse.csr_matrix(dense), state)
+        else:
+            opt.update(0, w, g, state)
+        for i in keep:
+            gi = scipy.sparse.csr_matrix(g[i:i + 1]) if sparse else g[i:i + 1]
+            alone.update(i, w_rows[i], gi, states[i])
+        for i in range(rows):
+            assert np.array_equal(w[i:i + 1], w_rows[i]), (step, i)
+            assert np.array_equal(state[i:i + 1], states[i]), (step, i)
