@@ -14,9 +14,11 @@ NaN payloads: the kernels narrow every NaN to the quiet NaN 0x7e00 with its
 sign (NumPy keeps some payload bits), and arithmetic quiets a widened NaN, so
 NaNs are compared by NaN-ness, sign and (for widening) payload bits only.
 
-The multi-precision loops convert whole blocks with SSE2 array code; other
-kernels (float16 without master, norms) use the scalar functions of
-``_half.h``, which the float16 suites cover.
+The multi-precision loops convert whole blocks with array code (F16C
+instructions where the CPU has them, SSE2 code otherwise): every test here
+runs with each instruction set this CPU has.  Other kernels (float16 without
+master, norms) use the scalar functions of ``_half.h``, which the float16
+suites cover.
 """
 import numpy as np
 import pytest
@@ -24,6 +26,15 @@ import pytest
 from mxopt import _kernels
 
 SIGN16 = np.uint16(0x8000)
+
+
+@pytest.fixture(autouse=True, params=_kernels.half_isas())
+def half_isa(request):
+    """Every test, once per instruction set of the array conversions."""
+    before = _kernels.get_half_isa()
+    _kernels.set_half_isa(request.param)
+    yield request.param
+    _kernels.set_half_isa(before)
 
 
 def _narrow(master, chunks=1):
@@ -198,3 +209,31 @@ def test_conversions_through_row_sparse_kernel():
     _assert_half_bits_equal(weight[rows].ravel(), values[rows].ravel())
     untouched = np.setdiff1d(np.arange(1000), rows)
     assert not weight[untouched].any()
+
+
+def test_every_instruction_set_gives_the_same_bits_nans_included(half_isa):
+    # bit for bit, NaN payloads too (F16C's own NaN rules differ: blocks
+    # with a NaN take the SSE2 steps)
+    values = _float32_cases()
+    bits = np.arange(65536, dtype=np.uint32).astype(np.uint16)
+    runs = {}
+    for isa in _kernels.half_isas():
+        _kernels.set_half_isa(isa)
+        assert _kernels.get_half_isa() == isa
+        narrowed, _ = _narrow(values)
+        widened, _ = _widen(bits)
+        runs[isa] = (narrowed, widened.view(np.uint32))
+    first = runs["baseline"]
+    for isa, (narrowed, widened) in runs.items():
+        np.testing.assert_array_equal(narrowed, first[0], err_msg=isa)
+        np.testing.assert_array_equal(widened, first[1], err_msg=isa)
+
+
+def test_half_instruction_set_choice(half_isa):
+    assert "baseline" in _kernels.half_isas()
+    with pytest.raises(ValueError, match="unknown instruction set"):
+        _kernels.set_half_isa("avx9000")
+    assert _kernels.get_half_isa() == half_isa  # unchanged by the refusal
+    if "f16c" not in _kernels.half_isas():
+        with pytest.raises(ValueError, match="cannot run 'f16c'"):
+            _kernels.set_half_isa("f16c")
