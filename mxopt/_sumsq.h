@@ -40,6 +40,34 @@ static inline void mx_load4_pd(const double* x, __m128d* lo, __m128d* hi) {
 }
 #endif
 
+/* one value into its partial sum: *a += (x * scale)^2 with square, else *a += x */
+template <typename T, bool square>
+static inline void mx_acc1(T x, double scale, double* a) {
+    double d = (double)x;
+    if (square) {
+        d = d * scale;
+        d = d * d;
+    }
+    *a += d;
+}
+
+#if MX_SUMSQ_SSE2
+/* x[0..3] into the partial sums 0-1 (a01) and 2-3 (a23), as mx_acc1 does */
+template <typename T, bool square>
+static inline void mx_acc4(const T* x, __m128d s, __m128d* a01, __m128d* a23) {
+    __m128d lo, hi;
+    mx_load4_pd(x, &lo, &hi);
+    if (square) {
+        lo = _mm_mul_pd(lo, s);
+        hi = _mm_mul_pd(hi, s);
+        lo = _mm_mul_pd(lo, lo);
+        hi = _mm_mul_pd(hi, hi);
+    }
+    *a01 = _mm_add_pd(*a01, lo);
+    *a23 = _mm_add_pd(*a23, hi);
+}
+#endif
+
 /* square: acc[i & 3] += (x[i] * scale)^2; otherwise acc[i & 3] += x[i] */
 template <typename T, bool square>
 static inline void mx_sum4_t(const T* x, ptrdiff_t n, double scale, double* acc) {
@@ -47,29 +75,13 @@ static inline void mx_sum4_t(const T* x, ptrdiff_t n, double scale, double* acc)
 #if MX_SUMSQ_SSE2
     __m128d a01 = _mm_loadu_pd(acc), a23 = _mm_loadu_pd(acc + 2);
     const __m128d s = _mm_set1_pd(scale);
-    for (; i + 4 <= n; i += 4) {
-        __m128d lo, hi;
-        mx_load4_pd(x + i, &lo, &hi);
-        if (square) {
-            lo = _mm_mul_pd(lo, s);
-            hi = _mm_mul_pd(hi, s);
-            lo = _mm_mul_pd(lo, lo);
-            hi = _mm_mul_pd(hi, hi);
-        }
-        a01 = _mm_add_pd(a01, lo);
-        a23 = _mm_add_pd(a23, hi);
-    }
+    for (; i + 4 <= n; i += 4)
+        mx_acc4<T, square>(x + i, s, &a01, &a23);
     _mm_storeu_pd(acc, a01);
     _mm_storeu_pd(acc + 2, a23);
 #endif
-    for (; i < n; i++) {
-        double d = (double)x[i];
-        if (square) {
-            d = d * scale;
-            d = d * d;
-        }
-        acc[i & 3] += d;
-    }
+    for (; i < n; i++)
+        mx_acc1<T, square>(x[i], scale, acc + (i & 3));
 }
 
 /* Two sums at once: ax[i & 3] += x[i] and ay[i & 3] += y[i], each with the
@@ -83,14 +95,10 @@ static inline void mx_sum4x2_t(const T* x, const T* y, ptrdiff_t n, double* ax, 
 #if MX_SUMSQ_SSE2
     __m128d x01 = _mm_loadu_pd(ax), x23 = _mm_loadu_pd(ax + 2);
     __m128d y01 = _mm_loadu_pd(ay), y23 = _mm_loadu_pd(ay + 2);
+    const __m128d one = _mm_set1_pd(1.0);
     for (; i + 4 <= n; i += 4) {
-        __m128d xlo, xhi, ylo, yhi;
-        mx_load4_pd(x + i, &xlo, &xhi);
-        mx_load4_pd(y + i, &ylo, &yhi);
-        x01 = _mm_add_pd(x01, xlo);
-        x23 = _mm_add_pd(x23, xhi);
-        y01 = _mm_add_pd(y01, ylo);
-        y23 = _mm_add_pd(y23, yhi);
+        mx_acc4<T, false>(x + i, one, &x01, &x23);
+        mx_acc4<T, false>(y + i, one, &y01, &y23);
     }
     _mm_storeu_pd(ax, x01);
     _mm_storeu_pd(ax + 2, x23);
@@ -98,8 +106,8 @@ static inline void mx_sum4x2_t(const T* x, const T* y, ptrdiff_t n, double* ax, 
     _mm_storeu_pd(ay + 2, y23);
 #endif
     for (; i < n; i++) {
-        ax[i & 3] += (double)x[i];
-        ay[i & 3] += (double)y[i];
+        mx_acc1<T, false>(x[i], 1.0, ax + (i & 3));
+        mx_acc1<T, false>(y[i], 1.0, ay + (i & 3));
     }
 }
 
