@@ -725,7 +725,6 @@ def run_dense(env, case):
     run_baseline(case, "numpy",
                  lambda: numpy_dense_step(env, case, name, case.kwargs, w, g, mp), env)
     footprint = w.nbytes + g.nbytes + sum(a.nbytes for a in state_arrays(state))
-    del w, g, state
     run_in_cache(env, case, shape, dtype, mp, footprint)
 
 

@@ -138,13 +138,15 @@ cdef void _gag_rows(floating* w, const floating* g, const int64_t* idx, Py_ssize
                     floating* hist, Py_ssize_t rowlen, floating lr, floating rescale,
                     floating clip_bound, floating eps) noexcept nogil:
     # gradient rows j and j + 1 together (weight rows idx[j], idx[j + 1]:
-    # sorted and unique, so never the same row); an odd last row alone
+    # sorted and unique, so never the same row), an odd last row alone; but
+    # one row at a time when there are too few pairs to give every thread one
     cdef Py_ssize_t p, j, r, r2
     cdef int nt = threads_for(nnz * rowlen)
-    for p in prange((nnz + 1) // 2, schedule='static', num_threads=nt):
-        j = 2 * p
+    cdef bint paired = nnz >= 2 * nt
+    for p in prange((nnz + 1) // 2 if paired else nnz, schedule='static', num_threads=nt):
+        j = 2 * p if paired else p
         r = idx[j] if idx != NULL else j
-        if j + 1 < nnz:
+        if paired and j + 1 < nnz:
             r2 = idx[j + 1] if idx != NULL else j + 1
             _gag_row_pair(w + r * rowlen, g + j * rowlen, hist + r, w + r2 * rowlen,
                           g + (j + 1) * rowlen, hist + r2, rowlen, lr, rescale,

@@ -43,12 +43,7 @@ def get_normal_isa():
 def set_normal_isa(str name):
     """Use the instruction set ``name`` (one of :func:`normal_isas`) for the
     float32 normal numbers; for tests and benchmarks."""
-    if name not in _NORMAL_ISAS:
-        raise ValueError("unknown instruction set %r, expected one of %s"
-                         % (name, sorted(_NORMAL_ISAS)))
-    if not mx_normal_set_isa(_NORMAL_ISAS[name]):
-        raise ValueError("this CPU or build cannot run %r (it can: %s)"
-                         % (name, ", ".join(normal_isas())))
+    _choose_isa(name, _NORMAL_ISAS, mx_normal_set_isa, normal_isas)
 
 
 cdef inline void _rng_fill_block(floating* out, Py_ssize_t n, uint64_t key,

@@ -352,3 +352,29 @@ def test_groupadagrad_rows_taken_in_pairs_give_each_rows_numbers(dtype, rows, ro
         for i in range(rows):
             assert np.array_equal(w[i:i + 1], w_rows[i]), (step, i)
             assert np.array_equal(state[i:i + 1], states[i]), (step, i)
+
+
+def test_groupadagrad_few_long_rows_on_threads_give_the_paired_numbers():
+    # with fewer pairs than threads each row goes to a thread of its own
+    # (unpaired); one thread takes the same rows in pairs: equal bits
+    if not _kernels.HAVE_OPENMP:
+        pytest.skip("serial build")
+    old_threads, old_threshold = _kernels.get_num_threads(), _kernels.get_parallel_threshold()
+    rng = np.random.default_rng(8)
+    w0 = rng.standard_normal((3, 5000))
+    g = rng.standard_normal((3, 5000))
+    results = []
+    try:
+        _kernels.set_parallel_threshold(64)
+        for threads in (1, 2):
+            _kernels.set_num_threads(threads)
+            opt = GroupAdaGrad(learning_rate=0.1)
+            w = w0.copy()
+            state = opt.create_state(0, w)
+            opt.update(0, w, g, state)
+            results.append((w, state))
+    finally:
+        _kernels.set_num_threads(old_threads)
+        _kernels.set_parallel_threshold(old_threshold)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
